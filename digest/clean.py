@@ -1,0 +1,351 @@
+"""Boilerplate removal, multi-article split, and title/source/date detection.
+
+Every line of a document is given a role by general rules — its shape (length, final punctuation,
+letters), whether it addresses the reader ("follow us", "your email"), whether it is a photo caption
+or credit, and whether it repeats — never by a list of known phrases:
+
+* ``body``: a sentence-like line; the article text.
+* ``head``: a short line without final punctuation (headline, dek, subhead, link-list item).
+* ``chrome``: site furniture (navigation, calls to action, ad sizes, comment prompts). It marks the
+  edge of an article: a headline that follows chrome and is followed by body starts a new article.
+* ``aside``: captions, credits, bylines and date lines; removed but not an article edge.
+
+Heads never become body text; they are only candidates for an article's title and dek.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .models import Article, RawDoc
+from .segment import content_terms, split_sentences
+
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_TERMINAL = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
+_CLOSES_QUOTE = re.compile(r"[”\"»]$")
+
+# The reader or the site speaking to the reader, together with something to do on the site.
+_READER = re.compile(r"\b(you|your|you're|yours|us|our)\b", re.I)
+_SITE_ACTION = re.compile(
+    r"\b(follow|subscrib\w*|sign(?:ing)? ?up|newsletter|comment\w*|share|click|download|app|apps|"
+    r"channel|email address|e-mail address|log ?in|register|cookies?|advertis\w*|notifications?|"
+    r"browser|javascript|feed|podcast|whatsapp|telegram|facebook|twitter|instagram|youtube|"
+    r"tip|tips|donate|support us|reply|published|privacy)\b",
+    re.I,
+)
+# Verbs and labels that open the short lines of a site's interface.
+_UI_WORDS = frozenset(
+    """click tap continue read leave share follow subscribe sign connect join watch listen download
+    get skip load show view see print email like comment comments register log login reply related
+    trending recommended advertisement advertisements sponsored more next previous back home menu
+    search close accept tags tagged topics filed posted share: print: photo gallery""".split()
+)
+_DIMENSIONS = re.compile(r"^\d{2,4}\s*[x×X]\s*\d{2,4}$")
+_CAPTION_START = re.compile(
+    r"^\(?(FILE\b|In this\b.{0,160}?\b(photo|picture|image|file photo|video|handout|frame grab)\b)",
+    re.I,
+)
+_CREDIT_PAREN = re.compile(
+    r"\((?:[^()]{0,120}\b(?:AP|AFP|Reuters|Getty|EPA|Photo|Photograph|Image|via|File|Credit|"
+    r"Courtesy|Handout|Shutterstock)\b[^()]{0,60})\)\s*\.?$"
+)
+_CREDIT_LINE = re.compile(
+    r"(\bvia (AP|AFP|Reuters|Getty)\b|\bAP Photo\b|\bGetty Images\b|^(photo|image|picture|credit|"
+    r"source|illustration)s?\s*[:|/]|/(AFP|AP|Reuters|EPA)\b|\bShutterstock\b|\bcourtesy of\b)",
+    re.I,
+)
+_MONTH = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_MONTH_NUMBER = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_DATE_MDY = re.compile(_MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
+_DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r"\.?,?\s+(\d{4})\b", re.I)
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_TRAILING_DATE = re.compile(r",\s*" + _MONTH + r"\.?\s+\d{1,2},?\s+\d{4}\s*$", re.I)
+_BYLINE = re.compile(r"^(by|reporting by|written by|words by|story by|text by|edited by|author:)\s+(.+)$", re.I)
+_DATE_ONLY = re.compile(
+    r"^(published|updated|posted|last updated|first published)?\s*(on)?\s*:?\s*[\w ,.:|/-]{0,40}\d{4}[\w ,.:|/+-]{0,30}$",
+    re.I,
+)
+
+
+@dataclass
+class Line:
+    text: str
+    role: str  # body | head | chrome | aside
+    kind: str = ""  # why: caption, credit, byline, date, duplicate, cta, nav, symbols, ...
+    words: int = 0
+    blank_before: int = 0
+
+
+@dataclass
+class _Part:
+    head_group: list[Line] = field(default_factory=list)
+    body: list[Line] = field(default_factory=list)
+    asides: list[Line] = field(default_factory=list)
+
+
+def normalize_line(text: str) -> str:
+    """The form used to spot repeated lines: lower case letters and digits only."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def _unwrap(lines: list[str]) -> list[tuple[str, int]]:
+    """Join hard-wrapped paragraphs; return (line, blank lines before it)."""
+    blocks: list[tuple[list[str], int]] = []
+    blank = 0
+    current: list[str] = []
+    for raw in lines:
+        line = _SPACE.sub(" ", raw).strip()
+        if not line:
+            if current:
+                blocks.append((current, blank))
+                current, blank = [], 0
+            blank += 1
+            continue
+        current.append(line)
+    if current:
+        blocks.append((current, blank))
+    result: list[tuple[str, int]] = []
+    for block, before in blocks:
+        wrapped = (
+            len(block) > 1
+            and max(len(x) for x in block) <= 100
+            and sum(1 for x in block[:-1] if not _TERMINAL.search(x)) >= 0.5 * (len(block) - 1)
+            and any(next_line[:1].islower() for next_line in block[1:])
+        )
+        if wrapped:
+            result.append((" ".join(block), before))
+        else:
+            result.extend((x, before if i == 0 else 0) for i, x in enumerate(block))
+    return result
+
+
+def classify(text: str, blank_before: int = 0) -> Line:
+    """Give one line its role by its shape alone (repetition is handled per document)."""
+    tokens = text.split()
+    n = len(tokens)
+    line = Line(text=text, role="head", words=n, blank_before=blank_before)
+    letters = len(_LETTER.findall(text))
+    if letters == 0 or letters < 0.4 * len(text.replace(" ", "")) or _DIMENSIONS.match(text):
+        line.role, line.kind = "chrome", "symbols"
+        return line
+    terminal = bool(_TERMINAL.search(text))
+    first = re.sub(r"[^\w:]", "", tokens[0].lower()) if tokens else ""
+    if n <= 30 and _READER.search(text) and _SITE_ACTION.search(text):
+        line.role, line.kind = "chrome", "cta"
+        return line
+    if n <= 5 and not terminal and (first.rstrip(":") in _UI_WORDS or text.endswith(":")):
+        line.role, line.kind = "chrome", "nav"
+        return line
+    if _CAPTION_START.search(text) or (_CREDIT_PAREN.search(text) and n <= 120):
+        line.role, line.kind = "aside", "caption"
+        return line
+    if n <= 14 and not terminal and _CREDIT_LINE.search(text):
+        line.role, line.kind = "aside", "credit"
+        return line
+    if n <= 10 and _BYLINE.match(text):
+        line.role, line.kind = "aside", "byline"
+        return line
+    if n <= 12 and not terminal and _DATE_ONLY.match(text) and _find_date(text):
+        line.role, line.kind = "aside", "date"
+        return line
+    if not terminal and n <= 30 and _TRAILING_DATE.search(text):
+        line.role, line.kind = "aside", "caption"
+        return line
+    if (terminal and n >= 5) or n >= 20 or (_CLOSES_QUOTE.search(text) and n >= 8):
+        line.role = "body"
+    return line
+
+
+def _find_date(text: str) -> str | None:
+    match = _DATE_ISO.search(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31 and 1900 < year < 2200:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    for pattern, order in ((_DATE_MDY, "mdy"), (_DATE_DMY, "dmy")):
+        match = pattern.search(text)
+        if match:
+            if order == "mdy":
+                month_name, day_s, year_s = match.groups()
+            else:
+                day_s, month_name, year_s = match.groups()
+            month = _MONTH_NUMBER[month_name[:3].lower()]
+            day, year = int(day_s), int(year_s)
+            if 1 <= day <= 31 and 1900 < year < 2200:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def _is_title_candidate(line: Line) -> bool:
+    return line.role == "head" and 4 <= line.words <= 30 and not line.text.endswith(":")
+
+
+def _similar(a: Iterable[str], b: Iterable[str]) -> float:
+    ca, cb = Counter(a), Counter(b)
+    dot = sum(v * cb[k] for k, v in ca.items())
+    na = math.sqrt(sum(v * v for v in ca.values()))
+    nb = math.sqrt(sum(v * v for v in cb.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def _roles(raw: RawDoc, common_heads: Mapping[str, int] | None) -> list[Line]:
+    lines = [classify(text, blank) for text, blank in _unwrap(raw.text.splitlines())]
+    keys = [normalize_line(x.text) for x in lines]
+    counts = Counter(keys)
+    for index, (line, key) in enumerate(zip(lines, keys, strict=True)):
+        repeated_body = line.role == "body" and counts[key] > 1 and line.words <= 40
+        # A head repeated right away is a caption shown twice; a head repeated further on may be
+        # a link to an article that the page also holds, so it stays a head.
+        doubled_head = line.role == "head" and (
+            (index > 0 and keys[index - 1] == key) or (index + 1 < len(keys) and keys[index + 1] == key)
+        )
+        if repeated_body or doubled_head:
+            # A line a page repeats is furniture or a caption, never news (news says it once).
+            line.role, line.kind = "aside", "duplicate"
+        elif line.role == "head" and common_heads and common_heads.get(key, 0) > 1:
+            line.role, line.kind = "chrome", "repeated"
+    return lines
+
+
+def _parts(lines: list[Line], split: bool) -> list[_Part]:
+    parts: list[_Part] = []
+    current: _Part | None = None
+    group: list[Line] = []  # heads since the last chrome line, waiting for body
+    chrome_since_body = True
+    for line in lines:
+        if line.role == "chrome":
+            group = []
+            if current is not None and current.body:
+                chrome_since_body = True
+            continue
+        if line.role == "aside":
+            (current.asides if current else []).append(line)
+            if current is None:
+                group.append(line)
+            continue
+        if line.role == "head":
+            group.append(line)
+            continue
+        candidates = [x for x in group if _is_title_candidate(x)]
+        starts_new = current is None or (
+            split and chrome_since_body and candidates and len(current.body) >= 2
+        )
+        if starts_new:
+            current = _Part(head_group=list(group))
+            parts.append(current)
+        assert current is not None
+        current.body.append(line)
+        group = []
+        chrome_since_body = False
+    return _merge_similar(parts)
+
+
+def _merge_similar(parts: list[_Part]) -> list[_Part]:
+    """Undo a split between two parts that are plainly about the same thing."""
+    merged: list[_Part] = []
+    for part in parts:
+        if merged:
+            before = content_terms(" ".join(x.text for x in merged[-1].body))
+            after = content_terms(" ".join(x.text for x in part.body))
+            if _similar(before, after) >= 0.45 or len(part.body) < 2 and sum(x.words for x in part.body) < 40:
+                merged[-1].body.extend(part.body)
+                continue
+        merged.append(part)
+    return merged
+
+
+def _title_and_dek(group: list[Line]) -> tuple[str | None, str | None]:
+    heads = [x for x in group if x.role == "head"]
+    title = next((x for x in heads if _is_title_candidate(x)), None)
+    if title is None:
+        return None, None
+    after = heads[heads.index(title) + 1:]
+    dek = next((x.text for x in after if 6 <= x.words <= 40), None)
+    return title.text, dek
+
+
+def content_hash(title: str | None, paragraphs: Iterable[str]) -> str:
+    body = normalize_line(" ".join(paragraphs))
+    return hashlib.sha256(f"{normalize_line(title or '')}\n{body}".encode()).hexdigest()
+
+
+def _source_from(raw: RawDoc, asides: list[Line]) -> str | None:
+    if raw.source:
+        return raw.source.strip() or None
+    for line in asides:
+        if line.kind == "byline":
+            match = _BYLINE.match(line.text)
+            if match and match.group(1).lower().startswith("reporting"):
+                return match.group(2).strip()
+    return None
+
+
+def _date_from(raw: RawDoc, part: _Part) -> str | None:
+    if raw.published:
+        return _find_date(raw.published) or (raw.published[:10] if _DATE_ISO.match(raw.published) else None)
+    looked = [x.text for x in part.head_group if x.kind in ("date", "byline") or x.role == "head"]
+    looked += [x.text[:80] for x in part.body[:1]]
+    for text in looked:
+        found = _find_date(text)
+        if found:
+            return found
+    return None
+
+
+def clean_document(raw: RawDoc, common_heads: Mapping[str, int] | None = None) -> list[Article]:
+    """Turn one RawDoc into its articles (several when it is a page holding several)."""
+    lines = _roles(raw, common_heads)
+    parts = _parts(lines, split=not raw.extracted)
+    articles = []
+    for part in parts:
+        paragraphs = tuple(x.text for x in part.body)
+        title, dek = _title_and_dek(part.head_group)
+        if len(parts) == 1 and raw.title:
+            title = raw.title.strip()
+        sentences: list[str] = []
+        owner: list[int] = []
+        for number, paragraph in enumerate(paragraphs):
+            for sentence in split_sentences(paragraph):
+                sentences.append(sentence)
+                owner.append(number)
+        if not sentences:
+            continue
+        digest_id = content_hash(title, paragraphs)
+        articles.append(
+            Article(
+                id=digest_id[:16],
+                path=raw.path,
+                title=title,
+                source=_source_from(raw, part.asides + [x for x in part.head_group if x.role == "aside"]),
+                url=raw.url,
+                published=_date_from(raw, part),
+                paragraphs=paragraphs,
+                sentences=tuple(sentences),
+                sentence_paragraph=tuple(owner),
+                dek=dek,
+            )
+        )
+    return articles
+
+
+def common_head_lines(docs: Iterable[RawDoc]) -> dict[str, int]:
+    """Short head-shaped lines and how many documents of a batch carry them (site furniture)."""
+    seen: Counter[str] = Counter()
+    for doc in docs:
+        keys = set()
+        for text, _ in _unwrap(doc.text.splitlines()):
+            line = classify(text)
+            if line.role == "head" and line.words <= 12:
+                keys.add(normalize_line(text))
+        seen.update(keys)
+    return {k: v for k, v in seen.items() if v > 1}

@@ -1,0 +1,214 @@
+"""Story clustering: articles about the same real-world event end up in one story.
+
+Each article is a vector of two parts: TF-IDF over stemmed content words (what it is about) and
+TF-IDF over names and numbers — people, places, organisations, years, counts — which tell two
+events of the same kind apart. Article pairs whose publication dates are far apart cannot link.
+Pairs are found with one sparse matrix product; groups come from average-linkage clustering
+inside each connected component of the similarity graph, so no pair loop runs in Python.
+Near-duplicate copies are always kept together.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import csr_matrix, diags, hstack
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from wordfreq import zipf_frequency
+
+from .dedupe import duplicate_groups
+from .models import Article
+from .segment import STOP_WORDS, content_terms
+
+_NAME = re.compile(r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+(?:(?:al|el|bin|de|van|von|der|la|du)[- ])?[A-Z][\w’'-]*)*)")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    threshold: float = 0.22  # average similarity needed to join a story
+    entity_weight: float = 1.0  # weight of the names-and-numbers block against the words block
+    date_window_days: int = 14  # known publication dates further apart than this never link
+    lead_sentences: int = 5  # sentences at the top of an article count twice
+    entity_sublinear: bool = True
+    rarity_lexical: bool = True
+    rarity_names: bool = True
+
+
+@lru_cache(maxsize=500_000)
+def _zipf(word: str) -> float:
+    """Zipf frequency of a word, or of the commonest word a stem comes from."""
+    return max(zipf_frequency(word + ending, "en") for ending in ("", "e", "s", "ed", "ing", "ion", "y", "er"))
+
+
+def rarity(features: Sequence[str]) -> np.ndarray:
+    """How rare each feature's word is in general English (wordfreq), from 0.1 to 1.
+
+    A small inbox cannot tell by itself that "officials" says less than "Ghaani": this weight
+    brings in what a large background corpus knows about each word.
+    """
+    weights = np.empty(len(features))
+    for index, feature in enumerate(features):
+        word = feature.split(":", 1)[-1]
+        if word.startswith(("n", "d")) and feature[:2] in ("n:", "d:"):
+            weights[index] = 1.0
+            continue
+        zipf = max((_zipf(part) for part in word.split()), default=0.0)
+        weights[index] = max(0.1, (8.0 - zipf) / 8.0)
+    return weights
+
+
+def _lexical_text(article: Article, params: ClusterParams) -> list[str]:
+    lead = " ".join(article.sentences[: params.lead_sentences])
+    title = article.title or ""
+    return content_terms(f"{title} {title} {article.dek or ''} {lead} {' '.join(article.sentences)}")
+
+
+# Capitalised words that name no participant of an event: calendar words, and the wire services
+# that many outlets credit whatever the story.
+_NOT_NAMES = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    reuters ap afp associated press mr mrs ms dr gen""".split()
+)
+
+
+def _name_part(word: str) -> str:
+    word = re.sub(r"['’]s$", "", word.lower())
+    return word.strip("’'-")
+
+
+_DAY_OF_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I
+)
+
+
+def entities(text: str) -> list[str]:
+    """Names (capitalised runs that are not stop words) and numbers, as features."""
+    found = []
+    for match in _DAY_OF_MONTH.finditer(text):  # "Oct. 10": the day an event happened
+        found.append(f"d:{match.group(1).lower()}-{int(match.group(2))}")
+    for match in _NAME.finditer(text.replace("-", " ")):
+        name = match.group(1)
+        parts = [
+            _name_part(p) for p in name.split()
+            if p.lower() not in STOP_WORDS and _name_part(p) not in _NOT_NAMES and _name_part(p)
+        ]
+        if not parts:
+            continue
+        found.extend("e:" + part for part in parts)
+        if len(parts) > 1:
+            found.append("e:" + " ".join(parts))
+    for match in _NUMBER.finditer(text):
+        number = match.group(0).rstrip(".,").replace(",", "")
+        if len(number) >= 2:
+            found.append("n:" + number)
+    return found
+
+
+def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
+    """Names in the title and lead count ``boost`` extra times: they say whose story it is."""
+    head = f"{article.title or ''}. {' '.join(article.sentences[:lead])}"
+    return entities(head) * boost + entities(" ".join(article.sentences))
+
+
+def vectors(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
+    """Row-normalised article vectors (words block and names block side by side)."""
+    lexical = TfidfVectorizer(analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=0.6
+                              if len(articles) > 20 else 1.0)
+    named = TfidfVectorizer(analyzer=_entity_text, sublinear_tf=params.entity_sublinear, max_df=0.6 if len(articles) > 20 else 1.0)
+    blocks = []
+    for vectorizer, weight, rare in ((lexical, 1.0, params.rarity_lexical), (named, params.entity_weight, params.rarity_names)):
+        try:
+            block = vectorizer.fit_transform(list(articles))
+        except ValueError:  # no features at all (e.g. no names anywhere)
+            continue
+        if rare:
+            block = block @ diags(rarity(vectorizer.get_feature_names_out()))
+        blocks.append(normalize(block) * weight)
+    if not blocks:
+        return csr_matrix((len(articles), 1))
+    return normalize(hstack(blocks).tocsr())
+
+
+def _day_numbers(articles: Sequence[Article]) -> np.ndarray:
+    days = np.full(len(articles), np.nan)
+    for index, article in enumerate(articles):
+        if article.published:
+            try:
+                days[index] = date.fromisoformat(article.published[:10]).toordinal()
+            except ValueError:
+                pass
+    return days
+
+
+def similarity(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
+    """Sparse article-by-article similarity, zero where dates rule a link out."""
+    matrix = vectors(articles, params)
+    sim = (matrix @ matrix.T).tocoo()
+    days = _day_numbers(articles)
+    gap = np.abs(days[sim.row] - days[sim.col])
+    keep = ~(gap > params.date_window_days)  # NaN (unknown date) compares False: kept
+    return csr_matrix((sim.data[keep], (sim.row[keep], sim.col[keep])), shape=sim.shape)
+
+
+def cluster(articles: Sequence[Article], params: ClusterParams | None = None) -> list[list[int]]:
+    """Group article indexes into stories; biggest stories first, each story in input order."""
+    params = params or ClusterParams()
+    n = len(articles)
+    if n == 0:
+        return []
+    sim = similarity(articles, params)
+    copies = duplicate_groups(articles)
+    # Candidate graph: pairs above a lower bar (average linkage decides the final groups).
+    graph = sim.copy()
+    graph.data = (graph.data >= params.threshold * 0.8).astype(np.int8)
+    graph.eliminate_zeros()
+    _, component = connected_components(graph, directed=False)
+    groups: list[list[int]] = []
+    for label in np.unique(component):
+        members = np.flatnonzero(component == label)
+        if len(members) == 1:
+            groups.append([int(members[0])])
+            continue
+        sub = sim[members][:, members].toarray()
+        same_copy = copies[members][:, None] == copies[members][None, :]
+        sub[same_copy] = 1.0
+        np.fill_diagonal(sub, 1.0)
+        distance = np.clip(1.0 - sub, 0.0, 1.0)
+        condensed = distance[np.triu_indices(len(members), k=1)]
+        tree = linkage(condensed, method="average")
+        labels = fcluster(tree, t=1.0 - params.threshold, criterion="distance")
+        for value in np.unique(labels):
+            groups.append([int(i) for i in members[labels == value]])
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    return groups
+
+
+def related_pairs(
+    articles: Sequence[Article], groups: Sequence[Sequence[int]], params: ClusterParams | None = None,
+    floor: float = 0.15,
+) -> set[tuple[int, int]]:
+    """Pairs of story indexes that are on a related subject (average similarity above ``floor``)."""
+    params = params or ClusterParams()
+    if len(groups) < 2:
+        return set()
+    matrix = vectors(articles, params)
+    rows = []
+    for group in groups:
+        centroid = np.asarray(matrix[list(group)].mean(axis=0)).ravel()
+        rows.append(centroid / (np.linalg.norm(centroid) or 1.0))
+    centroids = np.vstack(rows)
+    scores = centroids @ centroids.T
+    pairs = set()
+    for i, j in zip(*np.nonzero(np.triu(scores, k=1) >= floor), strict=True):
+        pairs.add((int(i), int(j)))
+    return pairs

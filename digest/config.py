@@ -1,0 +1,251 @@
+"""One Settings object, layered: defaults < digest.toml < environment (DIGEST_*) < flags.
+
+Every mistake raises :class:`ConfigError` with one line naming the setting and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+CONFIG_NAME = "digest.toml"
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # "starttls" | "ssl" | "none"
+    username: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    subject: str = "Daily digest — {date}: {top_story}"
+    attach_pdf: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    at: tuple[str, ...] = ("07:00",)
+    cron: str | None = None
+    days: str = "*"
+
+
+@dataclass(frozen=True)
+class Settings:
+    inbox: Path = Path("inbox")
+    output: Path = Path("output")
+    store: Path | None = None  # default: <output>/digest.sqlite3
+    timezone: str | None = None  # IANA name; None means the machine's local time
+    max_stories: int = 20  # stories shown in full in HTML/PDF; the rest by title
+    summary_words: int = 120  # words per story summary
+    pdf: bool = True
+    max_file_mb: float = 50.0  # larger files are quarantined, not read
+    log_file: Path | None = None
+    config_path: Path | None = None
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    email: EmailSettings | None = None
+
+    @property
+    def store_path(self) -> Path:
+        return self.store if self.store is not None else self.output / "digest.sqlite3"
+
+    @property
+    def tz(self) -> tzinfo:
+        return load_timezone(self.timezone)
+
+
+def load_timezone(name: str | None) -> tzinfo:
+    if not name:
+        local = __import__("datetime").datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone {name!r} is not a known IANA zone name; use one like 'Europe/Berlin' or 'UTC'"
+        ) from None
+
+
+# Types of the top-level keys a user may set (TOML key == field name == DIGEST_<NAME>).
+_TOP_KEYS: dict[str, type] = {
+    "inbox": Path,
+    "output": Path,
+    "store": Path,
+    "timezone": str,
+    "max_stories": int,
+    "summary_words": int,
+    "pdf": bool,
+    "max_file_mb": float,
+    "log_file": Path,
+}
+
+
+def _coerce(where: str, value: Any, kind: type) -> Any:
+    """Turn a TOML or environment value into ``kind``, or say in one line what is wrong."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
+    if kind in (int, float):
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where} must be a number, not {value!r}") from None
+        if number <= 0:
+            raise ConfigError(f"{where} must be greater than 0, not {value!r}")
+        return number
+    if kind is Path:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where} must be a path (a non-empty string), not {value!r}")
+        return Path(value).expanduser()
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, not {value!r}")
+    return value
+
+
+def _str_list(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings, not {value!r}")
+    return tuple(value)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; create it or drop --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+def _schedule_from(data: Mapping[str, Any], where: str) -> ScheduleSettings:
+    known = {"at", "cron", "days"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"unknown setting {where}.{key}; known: {', '.join(sorted(known))}")
+    at = _str_list(f"{where}.at", data.get("at", list(ScheduleSettings.at)))
+    for value in at:
+        parts = value.split(":")
+        ok = len(parts) == 2 and all(p.isdigit() for p in parts)
+        if not ok or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60):
+            raise ConfigError(f"{where}.at: {value!r} is not a time of day like '07:00'")
+    cron = data.get("cron")
+    if cron is not None and (not isinstance(cron, str) or len(cron.split()) != 5):
+        raise ConfigError(f"{where}.cron must be a 5-field cron expression like '0 7 * * mon-fri'")
+    days = data.get("days", "*")
+    if not isinstance(days, str):
+        raise ConfigError(f"{where}.days must be a string like 'mon-fri' or '*'")
+    return ScheduleSettings(at=at, cron=cron, days=days)
+
+
+def _email_from(data: Mapping[str, Any], where: str) -> EmailSettings:
+    known = {f.name for f in fields(EmailSettings)} | {"from"}
+    for key in data:
+        if key == "password":
+            raise ConfigError(
+                f"{where}.password must not be written in the config file; "
+                "set password_env (a variable name) or password_file instead"
+            )
+        if key not in known:
+            raise ConfigError(f"unknown setting {where}.{key}; known: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key in ("host", "username", "password_env", "password_file", "subject"):
+        if key in data:
+            values[key] = _coerce(f"{where}.{key}", data[key], str)
+    if "from" in data or "sender" in data:
+        values["sender"] = _coerce(f"{where}.from", data.get("from", data.get("sender")), str)
+    if "port" in data:
+        values["port"] = _coerce(f"{where}.port", data["port"], int)
+    if "security" in data:
+        security = data["security"]
+        if security not in ("starttls", "ssl", "none"):
+            raise ConfigError(f"{where}.security must be 'starttls', 'ssl' or 'none', not {security!r}")
+        values["security"] = security
+    if "to" in data:
+        values["to"] = _str_list(f"{where}.to", data["to"])
+    if "attach_pdf" in data:
+        values["attach_pdf"] = _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool)
+    return EmailSettings(**values)
+
+
+def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
+    """The config file to read: --config, else $DIGEST_CONFIG, else ./digest.toml if present."""
+    if explicit:
+        return Path(explicit)
+    if env.get("DIGEST_CONFIG"):
+        return Path(env["DIGEST_CONFIG"])
+    local = Path.cwd() / CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the Settings: defaults < TOML file < environment < ``overrides`` (flags).
+
+    ``overrides`` values that are None are ignored, so argparse results can be passed as they are.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = find_config(config, env)
+    schedule = ScheduleSettings()
+    email: EmailSettings | None = None
+    if path is not None:
+        data = _read_toml(path)
+        base = path.resolve().parent
+        for key, value in data.items():
+            if key == "schedule":
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{path}: [schedule] must be a table")
+                schedule = _schedule_from(value, "schedule")
+            elif key == "email":
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{path}: [email] must be a table")
+                email = _email_from(value, "email")
+            elif key in _TOP_KEYS:
+                coerced = _coerce(f"{path.name}: {key}", value, _TOP_KEYS[key])
+                if isinstance(coerced, Path) and not coerced.is_absolute():
+                    coerced = base / coerced
+                values[key] = coerced
+            else:
+                raise ConfigError(
+                    f"{path}: unknown setting {key!r}; known: "
+                    f"{', '.join(sorted([*_TOP_KEYS, 'schedule', 'email']))}"
+                )
+    for key, kind in _TOP_KEYS.items():
+        name = f"DIGEST_{key.upper()}"
+        if env.get(name):
+            values[key] = _coerce(f"environment variable {name}", env[name], kind)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key == "schedule_at":
+            schedule = replace(schedule, at=_str_list("--at", value), cron=None)
+            _schedule_from({"at": list(schedule.at)}, "--at")
+        elif key in _TOP_KEYS:
+            values[key] = _coerce(f"--{key.replace('_', '-')}", value, _TOP_KEYS[key])
+        else:
+            raise ConfigError(f"unknown setting {key!r}")
+    settings = Settings(config_path=path, schedule=schedule, email=email, **values)
+    settings.tz  # noqa: B018 - validates the timezone name now, not in the middle of a run
+    return settings

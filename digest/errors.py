@@ -1,0 +1,44 @@
+"""The errors a user can do something about.
+
+Each carries one line of text that says what is wrong and what to do; the CLI prints that
+line and exits with the error's ``exit_code``. Anything else is a bug and shows a traceback
+only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Base class: a problem the user can fix, reported as one line."""
+
+    exit_code = 1
+
+
+class ConfigError(DigestError):
+    """The configuration (file, environment or flags) is missing or invalid."""
+
+    exit_code = 2
+
+
+class LockBusyError(DigestError):
+    """Another run holds the edition lock for this store."""
+
+    exit_code = 3
+
+
+class StoreError(DigestError):
+    """The state database cannot be opened or is from a newer version."""
+
+    exit_code = 4
+
+
+class InputError(DigestError):
+    """A file given on the command line cannot be used (``digest summarize``)."""
+
+    exit_code = 5
+
+
+class RenderError(DigestError):
+    """An output could not be written (disk full, permissions, missing fonts)."""
+
+    exit_code = 6

@@ -1,0 +1,111 @@
+"""Plain data passed between the stages. Frozen, so no stage can change another's input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class RawDoc:
+    """What a file holds before cleaning: text lines plus whatever metadata the format gave."""
+
+    path: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    # True when the text already went through an article extractor (saved web pages);
+    # cleaning then only polishes it and does not split it into several articles.
+    extracted: bool = False
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news text from one source."""
+
+    id: str
+    path: str
+    title: str | None
+    source: str | None
+    url: str | None
+    published: str | None  # ISO date (YYYY-MM-DD) when known
+    paragraphs: tuple[str, ...]
+    sentences: tuple[str, ...]
+    # index of the paragraph each sentence belongs to (same length as sentences)
+    sentence_paragraph: tuple[int, ...] = ()
+    dek: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        if self.sentences:
+            words = self.sentences[0].split()
+            head = " ".join(words[:12])
+            return head + ("…" if len(words) > 12 else "")
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """A sentence taken verbatim from one article, citing every article that states it."""
+
+    text: str
+    citations: tuple[str, ...]  # article ids, the sentence's own article first
+    article_id: str  # the article the text was taken from
+
+
+@dataclass(frozen=True)
+class Story:
+    """A group of articles about the same real-world event, with its cited summary."""
+
+    id: str
+    title: str
+    articles: tuple[Article, ...]
+    summary: tuple[SummarySentence, ...]
+    related: tuple[str, ...] = ()  # ids of other stories in the edition on a related subject
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for article in self.articles:
+            seen.setdefault(article.source or article.path.rsplit("/", 1)[-1], None)
+        return tuple(seen)
+
+    @property
+    def latest(self) -> str | None:
+        dates = [a.published for a in self.articles if a.published]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A file set aside with the reason; the file itself is left where it was."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One edition."""
+
+    date: date
+    generated_at: datetime
+    stories: tuple[Story, ...]
+    quarantined: tuple[Quarantined, ...] = ()
+    outputs: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(s.articles) for s in self.stories)
+
+    @property
+    def source_count(self) -> int:
+        return len({src for s in self.stories for src in s.sources})

@@ -1,0 +1,239 @@
+"""The only place where stages are chained: inbox -> store -> stories -> rendered edition."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from datetime import datetime
+from pathlib import Path
+
+from . import render
+from .clean import clean_document, common_head_lines
+from .cluster import cluster, related_pairs
+from .config import Settings
+from .errors import InputError
+from .ingest import IngestResult, is_candidate, read_file
+from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
+from .store import EditionLock, EditionRecord, FileRecord, Store
+from .summarize import summarize
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class ScanReport:
+    files_seen: int = 0
+    files_read: int = 0
+    articles_added: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+    inbox_paths: list[str] = field(default_factory=list)
+
+
+def inbox_files(inbox: Path) -> Iterator[Path]:
+    """Candidate article files below the inbox, skipping hidden folders and partial files."""
+    if not inbox.is_dir():
+        return
+    for root, dirs, files in os.walk(inbox):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if is_candidate(path):
+                yield path
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def scan_inbox(settings: Settings, store: Store, clock: Clock) -> ScanReport:
+    """Ingest new and changed inbox files into the store; set aside what cannot be read."""
+    report = ScanReport()
+    known = store.files()
+    pending: list[tuple[Path, str, os.stat_result, str]] = []
+    inbox = settings.inbox.resolve() if settings.inbox.exists() else settings.inbox
+    for path in inbox_files(inbox):
+        key = str(path)
+        report.files_seen += 1
+        report.inbox_paths.append(key)
+        try:
+            info = path.lstat()
+        except OSError:
+            continue  # vanished since the listing
+        record = known.get(key)
+        if record and record.size == info.st_size and record.mtime_ns == info.st_mtime_ns:
+            continue
+        sha = _sha256(path) or ""
+        if record and sha and record.sha256 == sha:
+            store.touch_file(key, info.st_size, info.st_mtime_ns)
+            continue
+        pending.append((path, key, info, sha))
+    if not pending:
+        return report
+    log.info("reading %d new or changed file(s) from %s", len(pending), settings.inbox)
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    results: list[tuple[Path, str, os.stat_result, str, IngestResult]] = [
+        (path, key, info, sha, read_file(path, max_bytes=max_bytes, display=key))
+        for path, key, info, sha in pending
+    ]
+    furniture = common_head_lines(doc for *_, result in results for doc in result.docs)
+    now = clock().isoformat(timespec="seconds")
+    for path, key, info, sha, result in results:
+        report.files_read += 1
+        articles: list[Article] = []
+        error = result.error
+        if error is None:
+            try:
+                for doc in result.docs:
+                    articles.extend(clean_document(doc, furniture))
+            except Exception as exc:  # a cleaning bug on odd input must not stop the edition
+                log.debug("cleaning failed for %s", key, exc_info=True)
+                error = f"cannot clean: {type(exc).__name__}: {exc}"
+            if error is None and not articles:
+                error = "no article text left after removing page furniture"
+        status = "quarantined" if error else "ok"
+        record = FileRecord(key, info.st_size, info.st_mtime_ns, sha, status, error)
+        report.articles_added += store.record_file(record, now, articles)
+        if error:
+            log.warning("set aside %s: %s", path.name, error)
+            report.quarantined.append(Quarantined(key, error))
+    log.info("ingested %d file(s): %d new article(s), %d set aside",
+             report.files_read, report.articles_added, len(report.quarantined))
+    return report
+
+
+def _story_id(articles: Sequence[Article]) -> str:
+    return hashlib.sha256(" ".join(sorted(a.id for a in articles)).encode()).hexdigest()[:10]
+
+
+def _story_title(articles: Sequence[Article], summary: Sequence[SummarySentence]) -> str:
+    """A real headline: the title of the article the summary draws on most, else any title."""
+    uses: dict[str, int] = {}
+    for sentence in summary:
+        for cited in sentence.citations:
+            uses[cited] = uses.get(cited, 0) + 1
+    titled = [a for a in articles if a.title]
+    if titled:
+        return max(titled, key=lambda a: (uses.get(a.id, 0), len(a.sentences))).title or ""
+    return articles[0].display_title
+
+
+def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story]:
+    """Cluster articles into stories, summarise each, and rank them (more sources, newer first)."""
+    if not articles:
+        return []
+    groups = cluster(articles)
+    drafts = []
+    for group in groups:
+        members = tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
+        summary = summarize(members, max_words=summary_words)
+        drafts.append(Story(_story_id(members), _story_title(members, summary), members, summary))
+    related: dict[int, list[int]] = {}
+    for i, j in related_pairs(articles, groups):
+        related.setdefault(i, []).append(j)
+        related.setdefault(j, []).append(i)
+    stories = [
+        Story(s.id, s.title, s.articles, s.summary, tuple(drafts[j].id for j in sorted(related.get(i, []))))
+        for i, s in enumerate(drafts)
+    ]
+
+    def rank(story: Story) -> tuple[int, int, str, int]:
+        return (-len(story.sources), -len(story.articles), _negate(story.latest), -len(story.summary))
+
+    return sorted(stories, key=rank)
+
+
+def _negate(day: str | None) -> str:
+    """Sort key that puts later ISO dates first and unknown dates last."""
+    if not day:
+        return "~"
+    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in day)
+
+
+def edition_date(settings: Settings, clock: Clock, date: Date | None) -> Date:
+    return date or clock().astimezone(settings.tz).date()
+
+
+def system_clock() -> datetime:
+    return datetime.now().astimezone()
+
+
+def run_edition(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    date: Date | None = None,
+    include_all: bool = False,
+    pdf: bool | None = None,
+    wait: float = 0.0,
+) -> Digest:
+    """Make (or remake) the edition for ``date``: ingest, cluster, summarise, render, record."""
+    day = edition_date(settings, clock, date)
+    lock = EditionLock(settings.store_path)
+    lock.acquire(wait=wait)
+    try:
+        with Store(settings.store_path) as store:
+            report = scan_inbox(settings, store, clock)
+            paths = report.inbox_paths if include_all else None
+            articles = store.articles_for_edition(day.isoformat(), paths)
+            log.info("edition %s: %d article(s)", day.isoformat(), len(articles))
+            stories = build_stories(articles, settings.summary_words)
+            quarantined = tuple(Quarantined(p, r) for p, r in store.quarantined(report.inbox_paths))
+            digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
+            previous = [e for e in store.editions() if e.date != day.isoformat()]
+            outputs = render.write_edition(
+                digest, settings.output, pdf=settings.pdf if pdf is None else pdf,
+                max_stories=settings.max_stories, editions=previous,
+            )
+            record = EditionRecord(day.isoformat(), digest.generated_at.isoformat(), len(stories),
+                                   digest.article_count, outputs)
+            store.record_edition(record, [a.id for s in stories for a in s.articles])
+            render.write_archive(settings.output, store.editions())
+            log.info("edition %s written: %d stories from %d articles -> %s", day.isoformat(), len(stories),
+                     digest.article_count, settings.output / day.isoformat())
+            return Digest(digest.date, digest.generated_at, digest.stories, digest.quarantined, outputs)
+    finally:
+        lock.release()
+
+
+def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article], tuple[SummarySentence, ...]]:
+    """One extractive, cited summary of these files taken as one story (``digest summarize``)."""
+    docs: list[RawDoc] = []
+    for path in paths:
+        result = read_file(path, display=str(path))
+        if result.error:
+            raise InputError(f"{path}: {result.error}")
+        docs.extend(result.docs)
+    furniture = common_head_lines(docs)
+    articles = [a for doc in docs for a in clean_document(doc, furniture)]
+    if not articles:
+        raise InputError("no article text found in the given files")
+    return articles, summarize(articles, max_words=max_words)
+
+
+@dataclass(frozen=True)
+class Status:
+    inbox: Path
+    store: Path
+    articles: int
+    waiting: int
+    last_edition: EditionRecord | None
+    quarantined: list[tuple[str, str]]
+
+
+def status(settings: Settings) -> Status:
+    with Store(settings.store_path) as store:
+        editions = store.editions()
+        return Status(settings.inbox, settings.store_path, store.article_count(), store.waiting_count(),
+                      editions[0] if editions else None, store.quarantined())

@@ -1,0 +1,111 @@
+"""Sentence and word splitting, offline.
+
+Sentences come from syntok (rule-based, fast, no model download), with two repairs that matter
+for news: a split right after a title abbreviation ("Lt. Joe Steiner") is undone, and a quotation
+whose inner sentences were split apart is put back together with its attribution, so that
+"“We know how. This happened,” he said." stays one citable sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from syntok import segmenter
+
+# Abbreviations that precede a name; syntok knows many but not all of these.
+_TITLE_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr gov sen rep rev fr sr jr st "
+    "supt insp det atty pres amb hon messrs mme mlle no nos vol fig".split()
+)
+_OPENING_QUOTES = "“‘«"
+_CLOSING_QUOTES = "”’»"
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+def _join_tokens(sentence: Iterable[object]) -> str:
+    return "".join(f"{tok.spacing}{tok.value}" for tok in sentence).strip()  # type: ignore[attr-defined]
+
+
+def _ends_with_title_abbreviation(text: str) -> bool:
+    match = re.search(r"(\w+)\.$", text)
+    return bool(match) and match.group(1).lower() in _TITLE_ABBREVIATIONS
+
+
+def _open_quote_depth(text: str) -> int:
+    """How many curly/straight double quotations are left open at the end of ``text``."""
+    depth = 0
+    for char in text:
+        if char in "“«":
+            depth += 1
+        elif char in "”»":
+            depth = max(0, depth - 1)
+    straight = text.count('"')
+    return depth + (straight % 2)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split one paragraph (or a whole text) into sentences, keeping their original wording."""
+    text = _SPACES.sub(" ", text).strip()
+    if not text:
+        return []
+    raw = [_join_tokens(s) for paragraph in segmenter.analyze(text) for s in paragraph]
+    merged: list[str] = []
+    for piece in raw:
+        if not piece:
+            continue
+        if merged and (
+            _ends_with_title_abbreviation(merged[-1])
+            or (_open_quote_depth(merged[-1]) > 0 and len(merged[-1]) < 600)
+            or not re.search(r"[^\W\d_]", piece)  # a stray closing quote or bracket
+        ):
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+def words(text: str) -> list[str]:
+    """Word tokens (letters and digits, apostrophes inside words kept), in original case."""
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light English suffix stripper: cheap, deterministic, good enough to match inflections."""
+    w = word.lower()
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ied", "y")):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            return w[: -len(suffix)] + keep
+    for suffix in ("ingly", "edly", "ments", "ment", "ness", "ings", "ing", "ers", "ed", "es", "er", "ly", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            base = w[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base
+    return w
+
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm
+    i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not of
+    off on once only or other ought our ours ourselves out over own same shan't she she'd she'll
+    she's should shouldn't so some such than that that's the their theirs them themselves then there
+    there's these they they'd they'll they're they've this those through to too under until up very
+    was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
+    while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your
+    yours yourself yourselves said says say told according would will just one two also mr mrs ms
+    s t reuters afp ap""".split()
+)
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed, lower-cased words without stop words: what similarity is computed on."""
+    return [stem(w) for w in words(text) if w.lower() not in STOP_WORDS and len(w) > 1]

@@ -1,0 +1,307 @@
+"""SQLite state: every article once, the files it came from, editions, and the edition lock.
+
+Schema changes are numbered migrations applied in order (``PRAGMA user_version`` holds the number).
+The database runs in WAL mode with a busy timeout, so a daemon and a manual run can share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LockBusyError, StoreError
+from .models import Article
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: files, articles, editions
+    """
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'quarantined')),
+        reason TEXT,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        title TEXT,
+        dek TEXT,
+        source TEXT,
+        url TEXT,
+        published TEXT,
+        paragraphs TEXT NOT NULL,
+        sentences TEXT NOT NULL,
+        sentence_paragraph TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        edition TEXT
+    );
+    CREATE INDEX articles_edition ON articles (edition);
+    CREATE INDEX articles_path ON articles (path);
+    CREATE TABLE editions (
+        date TEXT PRIMARY KEY,
+        generated_at TEXT NOT NULL,
+        stories INTEGER NOT NULL,
+        articles INTEGER NOT NULL,
+        outputs TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class EditionRecord:
+    date: str
+    generated_at: str
+    stories: int
+    articles: int
+    outputs: dict[str, str]
+
+
+class Store:
+    """The state database. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the state database {path}: {exc}") from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(f"{path} is not a usable digest database ({exc}); move it away to start afresh") from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer digest (schema {version} > {SCHEMA_VERSION}); upgrade digest"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            # One script, one transaction: a migration is applied whole or not at all.
+            self.db.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;"
+            )
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # files -------------------------------------------------------------------------------
+    def file(self, path: str) -> FileRecord | None:
+        row = self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+        return None if row is None else FileRecord(
+            row["path"], row["size"], row["mtime_ns"], row["sha256"], row["status"], row["reason"]
+        )
+
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT * FROM files").fetchall()
+        return {r["path"]: FileRecord(r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"], r["reason"])
+                for r in rows}
+
+    def record_file(self, record: FileRecord, now: str, articles: Sequence[Article] = ()) -> int:
+        """Record a file's state and its articles in one transaction; return new articles added."""
+        added = 0
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO files (path, size, mtime_ns, sha256, status, reason, seen_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, status = excluded.status, "
+                "reason = excluded.reason, seen_at = excluded.seen_at",
+                (record.path, record.size, record.mtime_ns, record.sha256, record.status, record.reason, now),
+            )
+            for article in articles:
+                known = db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (article.id,)).fetchone()
+                if known:  # the same article again (re-dropped, renamed, or a copy): keep one
+                    db.execute("UPDATE articles SET path = ? WHERE content_hash = ?", (article.path, article.id))
+                    continue
+                db.execute(
+                    "INSERT INTO articles (id, content_hash, path, title, dek, source, url, published, "
+                    "paragraphs, sentences, sentence_paragraph, ingested_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article.id, article.id, article.path, article.title, article.dek, article.source,
+                        article.url, article.published, json.dumps(article.paragraphs),
+                        json.dumps(article.sentences), json.dumps(article.sentence_paragraph), now,
+                    ),
+                )
+                added += 1
+        return added
+
+    def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
+        self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
+
+    def quarantined(self, paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
+        rows = self.db.execute(
+            "SELECT path, reason FROM files WHERE status = 'quarantined' ORDER BY path"
+        ).fetchall()
+        wanted = None if paths is None else set(paths)
+        return [(r["path"], r["reason"] or "") for r in rows if wanted is None or r["path"] in wanted]
+
+    # articles ----------------------------------------------------------------------------
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        return Article(
+            id=row["id"], path=row["path"], title=row["title"], source=row["source"], url=row["url"],
+            published=row["published"], paragraphs=tuple(json.loads(row["paragraphs"])),
+            sentences=tuple(json.loads(row["sentences"])),
+            sentence_paragraph=tuple(json.loads(row["sentence_paragraph"])), dek=row["dek"],
+        )
+
+    def articles_for_edition(self, date: str, paths: Iterable[str] | None = None) -> list[Article]:
+        """Articles not yet in an edition, plus those already in this date's edition (a re-run).
+
+        With ``paths``, every article whose file is among them, whatever its edition (``--all``).
+        """
+        if paths is None:
+            rows = self.db.execute(
+                "SELECT * FROM articles WHERE edition IS NULL OR edition = ? ORDER BY ingested_at, id", (date,)
+            ).fetchall()
+        else:
+            wanted = set(paths)
+            rows = [r for r in self.db.execute("SELECT * FROM articles ORDER BY ingested_at, id") if r["path"] in wanted]
+        return [self._article(r) for r in rows]
+
+    def waiting_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE edition IS NULL").fetchone()[0])
+
+    def article_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def edition_of(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT edition FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else row["edition"]
+
+    # editions ----------------------------------------------------------------------------
+    def record_edition(self, edition: EditionRecord, article_ids: Iterable[str]) -> None:
+        """Mark the edition's articles as published in it (articles already in another edition keep theirs)."""
+        ids = list(article_ids)
+        with self.transaction() as db:
+            db.execute("UPDATE articles SET edition = NULL WHERE edition = ?", (edition.date,))
+            db.executemany(
+                "UPDATE articles SET edition = ? WHERE id = ? AND edition IS NULL",
+                [(edition.date, i) for i in ids],
+            )
+            db.execute(
+                "INSERT INTO editions (date, generated_at, stories, articles, outputs) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (date) DO UPDATE SET generated_at = excluded.generated_at, "
+                "stories = excluded.stories, articles = excluded.articles, outputs = excluded.outputs",
+                (edition.date, edition.generated_at, edition.stories, edition.articles, json.dumps(edition.outputs)),
+            )
+
+    def editions(self) -> list[EditionRecord]:
+        rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC").fetchall()
+        return [EditionRecord(r["date"], r["generated_at"], r["stories"], r["articles"], json.loads(r["outputs"]))
+                for r in rows]
+
+
+class EditionLock:
+    """An exclusive lock beside the store, held while an edition is made.
+
+    ``flock`` is released by the kernel when the holder dies, so a crashed run never blocks the
+    next one; the lock file is removed on a clean release.
+    """
+
+    def __init__(self, store_path: Path, name: str = "edition") -> None:
+        self.path = store_path.with_name(f"{store_path.name}.{name}.lock")
+        self.name = name
+        self._fd: int | None = None
+
+    def acquire(self, wait: float = 0.0) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + wait
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = self.holder()
+                    who = f" (pid {holder})" if holder else ""
+                    raise LockBusyError(
+                        f"another digest {self.name} is in progress on this store{who}; "
+                        "wait for it to finish or use --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+                continue
+            # The file may have been removed by the previous holder after we opened it.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            self._fd = fd
+            return
+
+    def holder(self) -> int | None:
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> EditionLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

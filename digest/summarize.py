@@ -1,0 +1,206 @@
+"""Extractive, cited story summaries.
+
+Ranking: LexRank centrality (the algorithm of sumy's ``LexRankSummarizer``, here on sparse
+matrices), the sentence's position in its article, and how many articles of the story state it.
+Selection: maximal marginal relevance, so no two chosen sentences say the same thing, up to a
+word budget; then reading order, lead first. Sentences a reader cannot use alone — questions,
+bare quotes with no speaker, fragments that start with a pronoun or a conjunction, headlines — are
+not candidates. Every chosen sentence cites each article of the story that states the same fact,
+even in other words (shared content words, or the same quotation).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix, diags
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from .models import Article, SummarySentence
+from .segment import content_terms, words
+
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|say|told|tells|according|added|adds|stated|wrote|writes|asked|announced|"
+    r"explained|noted|insisted|warned|claimed|reported|reportedly|quoted)\b",
+    re.I,
+)
+_CONTEXT_START = re.compile(
+    r"^(he|she|they|it|this|these|those|that|his|her|their|its|him|them|and|but|or|so|yet|also|"
+    r"still|then|there|here|such|both|which|who)\b",
+    re.I,
+)
+_QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    article: int  # index in the story's article list
+    index: int  # sentence index in the article
+    text: str
+
+
+def usable(sentence: str, index: int) -> bool:
+    """Whether a sentence can stand in a summary without its neighbours."""
+    count = len(sentence.split())
+    if count < 6 or count > 70 or sentence.rstrip("”’\"' ").endswith("?"):
+        return False
+    if not sentence[:1].isupper() and sentence[:1] not in "“\"‘'":
+        return False
+    if _CONTEXT_START.match(sentence):
+        return False
+    if sentence[:1] in "“\"‘'":
+        # A quotation is usable only with its speaker ("…,” the minister said).
+        closing = max(sentence.rfind("”"), sentence.rfind('"'))
+        after = sentence[closing + 1:] if closing > 0 else ""
+        if not _ATTRIBUTION.search(after):
+            return False
+    return True
+
+
+def sumy_lexrank_scores(sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1,
+                        epsilon: float = 0.1) -> np.ndarray:
+    """LexRank exactly as sumy's ``LexRankSummarizer`` rates sentences, vectorised.
+
+    ``sentence_terms`` are each sentence's normalised (stemmed, stop-word-free) words. sumy's
+    tf is count / max count in the sentence, its idf log(n / (1 + df)) over sentences, the
+    similarity an idf-modified cosine, binarised at ``threshold``, row-normalised by degree,
+    and the scores the power method's vector (stopping when the step is under ``epsilon``).
+    """
+    n = len(sentence_terms)
+    if n == 0:
+        return np.zeros(0)
+    counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
+    counts = csr_matrix(counts)
+    row_max = counts.max(axis=1).toarray().ravel()
+    row_max[row_max == 0] = 1.0
+    tf = diags(1.0 / row_max) @ counts
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    idf = np.log(n / (1.0 + df))
+    weighted = tf @ diags(idf)
+    numerator = (tf @ diags(idf**2) @ tf.T).toarray()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    denominator = np.outer(norms, norms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = np.where(denominator > 0, numerator / denominator, 0.0)
+    adjacency = (cosine > threshold).astype(float)
+    degrees = adjacency.sum(axis=1)
+    degrees[degrees == 0] = 1.0
+    matrix = adjacency / degrees[:, None]
+    p = np.full(n, 1.0 / n)
+    step = 1.0
+    transposed = matrix.T
+    for _ in range(10_000):
+        if step <= epsilon:
+            break
+        following = transposed @ p
+        following /= np.linalg.norm(following) or 1.0
+        step = float(np.linalg.norm(following - p))
+        p = following
+    return p
+
+
+def _quote_terms(text: str) -> set[str]:
+    return {t for quote in _QUOTED.findall(text) for t in content_terms(quote)}
+
+
+def supporting_articles(
+    chosen: Sequence[str], articles: Sequence[Article], min_shared: int = 4, min_ratio: float = 0.6
+) -> list[set[int]]:
+    """For each chosen sentence, the indexes of the articles that state it.
+
+    A sentence (or two adjacent ones, since outlets split differently) states the same fact when
+    it shares at least ``min_shared`` content words with the chosen sentence and those cover
+    ``min_ratio`` of the shorter of the two; or when both quote the same words (4 or more).
+    """
+    units: list[str] = []
+    owner: list[int] = []
+    for number, article in enumerate(articles):
+        sentences = article.sentences
+        for i, sentence in enumerate(sentences):
+            units.append(sentence)
+            owner.append(number)
+            if i + 1 < len(sentences):
+                units.append(f"{sentence} {sentences[i + 1]}")
+                owner.append(number)
+    if not chosen or not units:
+        return [set() for _ in chosen]
+    vectorizer = CountVectorizer(analyzer=lambda text: sorted(set(content_terms(text))), binary=True)
+    unit_matrix = vectorizer.fit_transform(units)
+    chosen_matrix = vectorizer.transform(list(chosen))
+    shared = (chosen_matrix @ unit_matrix.T).toarray()
+    chosen_size = np.asarray(chosen_matrix.sum(axis=1)).ravel()
+    unit_size = np.asarray(unit_matrix.sum(axis=1)).ravel()
+    smaller = np.minimum(chosen_size[:, None], unit_size[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(smaller > 0, shared / smaller, 0.0)
+    match = (shared >= min_shared) & (ratio >= min_ratio)
+    owners = np.asarray(owner)
+    result = [set(owners[np.flatnonzero(row)].tolist()) for row in match]
+    for c, text in enumerate(chosen):
+        quoted = _quote_terms(text)
+        if len(quoted) < 4:
+            continue
+        for u, unit in enumerate(units):
+            other = _quote_terms(unit)
+            if len(other) >= 4 and len(quoted & other) >= 0.8 * min(len(quoted), len(other)):
+                result[c].add(owner[u])
+    return result
+
+
+def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
+    """The cited summary of one story (its articles, in any order)."""
+    candidates = [
+        Candidate(a, i, s)
+        for a, article in enumerate(articles)
+        for i, s in enumerate(article.sentences)
+        if usable(s, i)
+    ]
+    if len(candidates) < 2:  # nothing passes the filters: fall back to the leads
+        candidates = [Candidate(a, i, s) for a, art in enumerate(articles) for i, s in enumerate(art.sentences[:3])]
+    if not candidates:
+        return ()
+    terms = [content_terms(c.text) for c in candidates]
+    centrality = sumy_lexrank_scores(terms)
+    centrality = centrality / (centrality.max() or 1.0)
+    position = np.array([1.0 / (1.0 + 0.25 * c.index) for c in candidates])
+    texts = [c.text for c in candidates]
+    support = supporting_articles(texts, articles) if len(articles) > 1 else [{c.article} for c in candidates]
+    agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
+    agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
+    score = 0.45 * centrality + 0.35 * position + 0.20 * agreement
+    try:
+        vectors = normalize(TfidfVectorizer(analyzer=lambda t: t).fit_transform(terms))
+        similar = (vectors @ vectors.T).toarray()
+    except ValueError:
+        similar = np.eye(len(candidates))
+    chosen: list[int] = []
+    budget = 0
+    available = np.ones(len(candidates), dtype=bool)
+    while available.any():
+        redundancy = similar[:, chosen].max(axis=1) if chosen else np.zeros(len(candidates))
+        mmr = lam * score - (1.0 - lam) * redundancy
+        mmr[~available] = -np.inf
+        pick = int(np.argmax(mmr))
+        available[pick] = False
+        if chosen and redundancy[pick] >= 0.5:  # says what a chosen sentence already says
+            continue
+        length = len(words(candidates[pick].text))
+        if chosen and budget + length > max_words * 1.15:
+            continue
+        chosen.append(pick)
+        budget += length
+        if budget >= max_words:
+            break
+    # Reading order: the lead first, then by place in the article.
+    chosen.sort(key=lambda k: (candidates[k].index, -score[k]))
+    result = []
+    for k in chosen:
+        candidate = candidates[k]
+        own = articles[candidate.article].id
+        others = [articles[j].id for j in sorted(support[k]) if j != candidate.article]
+        result.append(SummarySentence(text=candidate.text, citations=(own, *others), article_id=own))
+    return tuple(result)
