@@ -44,7 +44,7 @@ _UI_WORDS = frozenset(
     """click tap continue read leave share follow subscribe sign connect join watch listen download
     get skip load show view see print email like comment comments register log login reply related
     trending recommended advertisement advertisements sponsored more next previous back home menu
-    search close accept tags tagged topics filed posted share: print: photo gallery""".split()
+    search close accept tags tagged topics filed posted gallery""".split()
 )
 _DIMENSIONS = re.compile(r"^\d{2,4}\s*[x×X]\s*\d{2,4}$")
 _CAPTION_START = re.compile(
@@ -140,17 +140,17 @@ def classify(text: str, blank_before: int = 0) -> Line:
         return line
     terminal = bool(_TERMINAL.search(text))
     first = re.sub(r"[^\w:]", "", tokens[0].lower()) if tokens else ""
-    if n <= 30 and _READER.search(text) and _SITE_ACTION.search(text):
-        line.role, line.kind = "chrome", "cta"
-        return line
-    if n <= 5 and not terminal and (first.rstrip(":") in _UI_WORDS or text.endswith(":")):
-        line.role, line.kind = "chrome", "nav"
-        return line
     if _CAPTION_START.search(text) or (_CREDIT_PAREN.search(text) and n <= 120):
         line.role, line.kind = "aside", "caption"
         return line
     if n <= 14 and not terminal and _CREDIT_LINE.search(text):
         line.role, line.kind = "aside", "credit"
+        return line
+    if n <= 30 and _READER.search(text) and _SITE_ACTION.search(text):
+        line.role, line.kind = "chrome", "cta"
+        return line
+    if n <= 5 and not terminal and (first.rstrip(":") in _UI_WORDS or text.endswith(":")):
+        line.role, line.kind = "chrome", "nav"
         return line
     if n <= 10 and _BYLINE.match(text):
         line.role, line.kind = "aside", "byline"

@@ -107,14 +107,41 @@ def _quote_terms(text: str) -> set[str]:
     return {t for quote in _QUOTED.findall(text) for t in content_terms(quote)}
 
 
-def supporting_articles(
-    chosen: Sequence[str], articles: Sequence[Article], min_shared: int = 4, min_ratio: float = 0.6
-) -> list[set[int]]:
+def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4,
+               min_ratio: float = 0.6) -> np.ndarray:
+    """Boolean matrix: does ``units[j]`` state what ``texts[i]`` states?
+
+    Yes when the two share at least ``min_shared`` content words covering ``min_ratio`` of the
+    shorter one, or when both quote the same words (four content words or more).
+    """
+    if not texts or not units:
+        return np.zeros((len(texts), len(units)), dtype=bool)
+    vectorizer = CountVectorizer(analyzer=lambda text: sorted(set(content_terms(text))), binary=True)
+    unit_matrix = vectorizer.fit_transform(list(units))
+    text_matrix = vectorizer.transform(list(texts))
+    shared = (text_matrix @ unit_matrix.T).toarray()
+    text_size = np.asarray(text_matrix.sum(axis=1)).ravel()
+    unit_size = np.asarray(unit_matrix.sum(axis=1)).ravel()
+    smaller = np.minimum(text_size[:, None], unit_size[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(smaller > 0, shared / smaller, 0.0)
+    match = (shared >= min_shared) & (ratio >= min_ratio)
+    unit_quotes = [_quote_terms(unit) for unit in units]
+    for i, text in enumerate(texts):
+        quoted = _quote_terms(text)
+        if len(quoted) < 4:
+            continue
+        for j, other in enumerate(unit_quotes):
+            if len(other) >= 4 and len(quoted & other) >= 0.8 * min(len(quoted), len(other)):
+                match[i, j] = True
+    return match
+
+
+def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> list[set[int]]:
     """For each chosen sentence, the indexes of the articles that state it.
 
-    A sentence (or two adjacent ones, since outlets split differently) states the same fact when
-    it shares at least ``min_shared`` content words with the chosen sentence and those cover
-    ``min_ratio`` of the shorter of the two; or when both quote the same words (4 or more).
+    Each sentence of each article is compared, and so is each pair of adjacent sentences, since
+    outlets split the same words into sentences differently.
     """
     units: list[str] = []
     owner: list[int] = []
@@ -126,29 +153,9 @@ def supporting_articles(
             if i + 1 < len(sentences):
                 units.append(f"{sentence} {sentences[i + 1]}")
                 owner.append(number)
-    if not chosen or not units:
-        return [set() for _ in chosen]
-    vectorizer = CountVectorizer(analyzer=lambda text: sorted(set(content_terms(text))), binary=True)
-    unit_matrix = vectorizer.fit_transform(units)
-    chosen_matrix = vectorizer.transform(list(chosen))
-    shared = (chosen_matrix @ unit_matrix.T).toarray()
-    chosen_size = np.asarray(chosen_matrix.sum(axis=1)).ravel()
-    unit_size = np.asarray(unit_matrix.sum(axis=1)).ravel()
-    smaller = np.minimum(chosen_size[:, None], unit_size[None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(smaller > 0, shared / smaller, 0.0)
-    match = (shared >= min_shared) & (ratio >= min_ratio)
+    match = same_claim(chosen, units)
     owners = np.asarray(owner)
-    result = [set(owners[np.flatnonzero(row)].tolist()) for row in match]
-    for c, text in enumerate(chosen):
-        quoted = _quote_terms(text)
-        if len(quoted) < 4:
-            continue
-        for u, unit in enumerate(units):
-            other = _quote_terms(unit)
-            if len(other) >= 4 and len(quoted & other) >= 0.8 * min(len(quoted), len(other)):
-                result[c].add(owner[u])
-    return result
+    return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
 
 
 def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
@@ -177,6 +184,8 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         similar = (vectors @ vectors.T).toarray()
     except ValueError:
         similar = np.eye(len(candidates))
+    # Two versions of one fact (different outlets' wording) count as fully redundant.
+    similar = np.maximum(similar, same_claim(texts, texts).astype(float))
     chosen: list[int] = []
     budget = 0
     available = np.ones(len(candidates), dtype=bool)

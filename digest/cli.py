@@ -1,0 +1,204 @@
+"""The command line: parse, call the library, print. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date as Date
+from pathlib import Path
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import ConfigError, DigestError
+from .pipeline import run_edition, status, summarize_files
+
+log = logging.getLogger("digest")
+
+EPILOG = """\
+settings are read from digest.toml (in the current folder, or --config / $DIGEST_CONFIG),
+then from DIGEST_* environment variables (DIGEST_INBOX, DIGEST_OUTPUT, DIGEST_STORE,
+DIGEST_TIMEZONE, ...), then from the flags. Exit codes: 0 done, 1 failed, 2 usage or
+configuration error, 3 another run holds the lock, 4 unusable state database, 5 unusable
+input file, 6 output could not be written.
+"""
+
+
+def _add_location_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where things are")
+    group.add_argument("--config", metavar="FILE", help="settings file (default: ./digest.toml if present)")
+    group.add_argument("--inbox", metavar="DIR", help="folder of articles to read (default: ./inbox)")
+    group.add_argument("--output", metavar="DIR", help="folder for editions (default: ./output)")
+    group.add_argument("--store", metavar="FILE", help="state database (default: OUTPUT/digest.sqlite3)")
+    group.add_argument("--timezone", metavar="ZONE", help="IANA time zone for 'today' (default: local time)")
+
+
+def _date(text: str) -> Date:
+    try:
+        return Date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2019-11-03") from None
+
+
+def _positive(kind: type) -> object:
+    def parse(text: str) -> object:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="Turn a folder of news articles into a daily digest: stories across sources, each "
+                    "with a short summary whose every sentence is quoted from, and cites, its articles.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    parser.add_argument("--debug", action="store_true", help="print debugging detail and full tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="make today's edition (HTML, PDF, JSON) from the inbox",
+        description="Read new files from the inbox, group the articles not yet in an edition into stories, "
+                    "summarise each with citations, and write OUTPUT/<date>/digest.{html,pdf,json} plus "
+                    "OUTPUT/index.html. Running it again for the same date remakes that edition.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_location_flags(run)
+    run.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="edition date (default: today)")
+    run.add_argument("--all", action="store_true", dest="include_all",
+                     help="take every article in the inbox, not only those not yet in an edition")
+    run.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster)")
+    run.add_argument("--max-stories", type=_positive(int), metavar="N",
+                     help="stories shown in full; the rest are listed by title (default 20)")
+    run.add_argument("--summary-words", type=_positive(int), metavar="N", help="words per story summary (default 120)")
+    run.add_argument("--wait", type=_positive(float), default=0.0, metavar="SECONDS",
+                     help="if another run holds the lock, wait up to this long instead of exiting")
+
+    summarize = commands.add_parser(
+        "summarize", help="summarise some files as one story, with citations",
+        description="Print one extractive summary of the given files, taken as one story. Each sentence "
+                    "is followed by the files that state it.",
+    )
+    summarize.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    summarize.add_argument("--max-words", type=_positive(int), default=100, metavar="N",
+                           help="length of the summary in words (default 100)")
+    summarize.add_argument("--json", action="store_true", help='print {"sentences": [{"text", "citations"}]}')
+
+    state = commands.add_parser(
+        "status", help="articles waiting, the last edition, files set aside",
+        description="Show what the store knows: articles waiting for the next edition, the last edition, "
+                    "and the inbox files that were set aside with their reasons.",
+    )
+    _add_location_flags(state)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "inbox": getattr(args, "inbox", None),
+        "output": getattr(args, "output", None),
+        "store": getattr(args, "store", None),
+        "timezone": getattr(args, "timezone", None),
+        "max_stories": getattr(args, "max_stories", None),
+        "summary_words": getattr(args, "summary_words", None),
+    }
+    return load_settings(getattr(args, "config", None), overrides=overrides)
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s" if args.debug else "digest: %(message)s",
+                                           "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO)
+    # Libraries we call speak only when something is wrong (or with --debug).
+    for noisy in ("weasyprint", "fontTools", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if args.debug else logging.ERROR)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    digest = run_edition(settings, date=args.date, include_all=args.include_all,
+                         pdf=False if args.no_pdf else None, wait=args.wait)
+    for kind in ("html", "pdf", "json"):
+        if kind in digest.outputs:
+            print(digest.outputs[kind])
+    if digest.quarantined:
+        print(f"{len(digest.quarantined)} file(s) set aside; see 'digest status'", file=sys.stderr)
+    return 0
+
+
+def _cmd_summarize(args: argparse.Namespace) -> int:
+    articles, summary = summarize_files(args.files, args.max_words)
+    path_of = {a.id: a.path for a in articles}
+    if args.json:
+        sentences = [{"text": s.text, "citations": list(dict.fromkeys(path_of[c] for c in s.citations))}
+                     for s in summary]
+        print(json.dumps({"sentences": sentences}, ensure_ascii=False, indent=2))
+        return 0
+    for sentence in summary:
+        cited = ", ".join(dict.fromkeys(Path(path_of[c]).name for c in sentence.citations))
+        print(f"{sentence.text} [{cited}]")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    report = status(_settings(args))
+    print(f"inbox:            {report.inbox}")
+    print(f"store:            {report.store}")
+    print(f"articles known:   {report.articles}")
+    print(f"waiting:          {report.waiting} article(s) for the next edition")
+    if report.last_edition:
+        edition = report.last_edition
+        print(f"last edition:     {edition.date} ({edition.stories} stories, {edition.articles} articles, "
+              f"made {edition.generated_at})")
+    else:
+        print("last edition:     none yet")
+    print(f"set aside:        {len(report.quarantined)} file(s)")
+    for path, reason in report.quarantined:
+        print(f"  {path}: {reason}")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "summarize": _cmd_summarize, "status": _cmd_status}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    _setup_logging(args)
+    try:
+        return COMMANDS[args.command](args)
+    except DigestError as exc:
+        if args.debug:
+            log.exception("failed")
+        print(f"digest: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        if args.debug:
+            raise
+        log.error("unexpected failure; run again with --debug for the full traceback", exc_info=False)
+        return 1
+
+
+__all__ = ["ConfigError", "build_parser", "main"]

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from digest.clean import classify, clean_document
+from digest.models import RawDoc
+
+from .conftest import seed_name
+
+BOILERPLATE = [
+    "Connect with us", "Continue Reading", "Click to comment", "Leave a Reply",
+    "Please let us know if you're having issues with commenting",
+    "For the latest headlines, follow our Google News channel", "Google News channel",
+    "Powered by automated translation", "728 x 90", "Read more:", "FILE- In this", "file photo",
+    "Your email address will not be published", "Demonstrations in Iraq - November 2019",
+    "Reporting by PMOI/MEK", "via AP", "See Iran Daily",
+]
+
+
+def test_seed_003_splits_into_four_articles(seed_articles):
+    titles = [a.title for a in seed_articles if seed_name(a) == "003"]
+    assert titles == [
+        "Analysis: Iran seeks to cool tensions in Iraq",
+        "US: Bodies of two of three missing kids found in Minnesota lake",
+        "Foreign firefighters arrive in Greece for summer wildfire season",
+        "One killed, six injured in shootout between migrant groups in Serbia",
+    ]
+    by_title = {a.title: a for a in seed_articles}
+    minnesota = by_title["US: Bodies of two of three missing kids found in Minnesota lake"]
+    assert minnesota.paragraphs[0].startswith("The bodies of two young children")
+    assert "likely triple homicide" in minnesota.paragraphs[-1]
+    assert not any("firefighters" in p for p in minnesota.paragraphs)
+    greece = by_title["Foreign firefighters arrive in Greece for summer wildfire season"]
+    assert "Mati" in greece.paragraphs[-1]
+
+
+def test_no_boilerplate_survives(seed_articles):
+    text = "\n".join(p for a in seed_articles for p in a.paragraphs)
+    for line in BOILERPLATE:
+        assert line not in text, line
+
+
+def test_titles_deks_sources_dates(seed_articles):
+    by_seed = {seed_name(a): a for a in seed_articles if seed_name(a) != "003"}
+    assert by_seed["000"].title == "Iranian general met Iraqi security officials as Baghdad and Kerbala continue to rage"
+    assert by_seed["000"].dek == "The move could signal Iranian worries about the path of the protests"
+    assert by_seed["000"].paragraphs[0].startswith("Iran’s top general swept into Iraq")
+    assert by_seed["001"].title == "Report: Iran Terrorism General in Iraq to Help Repress Protests"
+    assert by_seed["001"].published is None  # the 2016 date belongs to a photo caption
+    assert by_seed["004"].published == "2019-11-10"
+    assert by_seed["004"].source == "PMOI/MEK"
+    assert by_seed["002"].title is None  # its first line is a caption, not a headline
+    assert by_seed["002"].display_title.startswith("Iran’s military commander")
+
+
+def test_rules_hold_on_an_unseen_site():
+    page = "\n".join([
+        "Skip to content",
+        "Subscribe to our newsletter and never miss a story.",
+        "",
+        "Harbour bridge reopens after two-year repair",
+        "",
+        "(Photo: Jane Doe/Reuters)",
+        "The harbour bridge reopened to traffic on Monday after two years of repairs costing $40 million.",
+        "Share this article",
+        "Officials said the work had been finished a month ahead of schedule and under budget.",
+        "Sign up for our daily briefing to get stories like this in your inbox.",
+        "Cars and buses crossed the bridge from six in the morning, the city transport office said.",
+        "Tags",
+        "Cookies help us deliver our services. By using our site you agree to our use of cookies.",
+    ])
+    (article,) = clean_document(RawDoc(path="/x/site.txt", text=page))
+    assert article.title == "Harbour bridge reopens after two-year repair"
+    assert article.paragraphs == (
+        "The harbour bridge reopened to traffic on Monday after two years of repairs costing $40 million.",
+        "Officials said the work had been finished a month ahead of schedule and under budget.",
+        "Cars and buses crossed the bridge from six in the morning, the city transport office said.",
+    )
+
+
+def test_hard_wrapped_paragraphs_are_joined():
+    text = ("Harbour bridge reopens after repairs\n\nThe harbour bridge reopened to traffic on Monday\n"
+            "after two years of repairs, the city said in a statement\nissued in the morning.\n\n"
+            "Cars crossed from six in the morning and the first bus\nfollowed soon after that.\n")
+    (article,) = clean_document(RawDoc(path="/x/w.txt", text=text))
+    assert article.paragraphs[0] == ("The harbour bridge reopened to traffic on Monday after two years of repairs, "
+                                     "the city said in a statement issued in the morning.")
+    assert len(article.sentences) == 2
+
+
+def test_line_roles():
+    assert classify("728 x 90").role == "chrome"
+    assert classify("Click to comment").role == "chrome"
+    assert classify("FILE- In this Sept. 18, 2016 file photo, a man waves. (AP Photo/John Doe, File)").role == "aside"
+    assert classify("Officials said the bridge reopened on Monday.").role == "body"
+    assert classify("Harbour bridge reopens after two-year repair").role == "head"
+
+
+def test_same_text_same_id_and_splitting_off_for_extracted_docs():
+    text = "A headline for this\n\nThe first sentence of the story is here. The second one follows it now."
+    one = clean_document(RawDoc(path="/a.txt", text=text))
+    two = clean_document(RawDoc(path="/b.txt", text=text))
+    assert one[0].id == two[0].id
+    extracted = clean_document(RawDoc(path="/c.json", text=text, title="Given title", extracted=True))
+    assert [a.title for a in extracted] == ["Given title"]

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from digest.ingest import decode_bytes, is_candidate, read_file
+
+ARTICLE = ("The city council approved the new budget on Tuesday after a long debate. "
+           "The plan raises spending on schools by four percent.")
+
+
+def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def test_text_with_header_block(tmp_path):
+    path = write(tmp_path, "a.txt", f"Title: Budget passes\nSource: City Times\nURL: https://example.org/b\n\n{ARTICLE}\n")
+    (doc,) = read_file(path).docs
+    assert (doc.title, doc.source, doc.url) == ("Budget passes", "City Times", "https://example.org/b")
+    assert doc.text.strip() == ARTICLE
+
+
+def test_markdown_front_matter_links_and_headings(tmp_path):
+    md = f"---\ntitle: Budget passes\nsource: City Times\n---\n# Budget passes\n\nThe [council](https://x.org) met. ![img](a.png)\n\n**{ARTICLE}**\n"
+    (doc,) = read_file(write(tmp_path, "a.md", md)).docs
+    assert doc.title == "Budget passes"
+    assert "The council met." in doc.text
+    assert "https://x.org" not in doc.text and "**" not in doc.text and "#" not in doc.text
+
+
+def test_html_page_is_extracted(tmp_path):
+    body = " ".join([ARTICLE] * 3)
+    html = f"""<html><head><title>Budget passes | City Times</title>
+    <meta property="og:site_name" content="City Times"></head><body>
+    <nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+    <article><h1>Budget passes</h1><p>{body}</p><p>{ARTICLE}</p></article>
+    <footer>Copyright City Times. All rights reserved. Privacy policy.</footer></body></html>"""
+    (doc,) = read_file(write(tmp_path, "a.html", html)).docs
+    assert doc.title and "Budget passes" in doc.title
+    assert "city council approved" in doc.text
+    assert "All rights reserved" not in doc.text and "Privacy policy" not in doc.text
+    assert doc.extracted
+
+
+def test_email_plain_and_html(tmp_path):
+    message = EmailMessage()
+    message["Subject"] = "Morning briefing"
+    message["From"] = "City Times <news@citytimes.example>"
+    message["Date"] = "Sun, 03 Nov 2019 07:00:00 +0000"
+    message.set_content(ARTICLE)
+    message.add_alternative(f"<html><body><p>{ARTICLE}</p></body></html>", subtype="html")
+    (doc,) = read_file(write(tmp_path, "a.eml", message.as_bytes())).docs
+    assert doc.source == "City Times" and doc.published == "2019-11-03"
+    assert doc.text.strip() == ARTICLE
+
+    only_html = EmailMessage()
+    only_html["Subject"] = "Evening briefing"
+    only_html.set_content(f"<html><body><article><p>{ARTICLE} {ARTICLE}</p></article></body></html>", subtype="html")
+    (doc,) = read_file(write(tmp_path, "b.eml", only_html.as_bytes())).docs
+    assert doc.title == "Evening briefing"
+    assert "city council approved" in doc.text
+
+
+def test_json_object_and_list(tmp_path):
+    item = {"title": "Budget passes", "text": ARTICLE, "url": "https://e.org/1", "source": "CT", "published": "2019-11-02"}
+    (doc,) = read_file(write(tmp_path, "a.json", json.dumps(item))).docs
+    assert (doc.title, doc.source, doc.published) == ("Budget passes", "CT", "2019-11-02")
+    docs = read_file(write(tmp_path, "b.json", json.dumps([item, {**item, "title": "Second"}]))).docs
+    assert [d.title for d in docs] == ["Budget passes", "Second"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("binary.txt", bytes(range(256)) * 40, "not text"),
+        ("notes.docx", b"PK\x03\x04", "unsupported file type"),
+        ("shape.json", b'{"headline": "no text field"}', "no 'text' string"),
+        ("broken.json", b'{"text": ', "cannot parse json"),
+        ("list.json", b"[1, 2]", "not an object"),
+        ("blank.md", b"\n\n   \n", "no article text"),
+    ],
+)
+def test_bad_files_give_reasons(tmp_path, name, data, reason):
+    result = read_file(write(tmp_path, name, data))
+    assert result.docs == ()
+    assert result.error and reason in result.error
+
+
+def test_encodings(tmp_path):
+    latin = "Le maire a présenté le budget à la presse. Les écoles recevront plus d'argent."
+    assert read_file(write(tmp_path, "l.txt", latin.encode("latin-1"))).docs[0].text == latin
+    assert read_file(write(tmp_path, "u.txt", latin.encode("utf-16"))).docs[0].text == latin
+    assert decode_bytes("\ufeffhello".encode()) == "hello"
+
+
+def test_size_limit_and_symlink(tmp_path):
+    big = write(tmp_path, "big.txt", "word " * 1000)
+    assert "limit" in (read_file(big, max_bytes=100).error or "")
+    link = tmp_path / "link.txt"
+    link.symlink_to(big)
+    assert read_file(link).error == "symbolic links are not followed"
+
+
+def test_partial_and_hidden_files_are_not_candidates():
+    assert is_candidate(Path("story.txt"))
+    for name in ("story.txt.part", ".hidden.txt", "story.tmp", "story.txt~"):
+        assert not is_candidate(Path(name))
