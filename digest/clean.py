@@ -41,8 +41,8 @@ _SITE_ACTION = re.compile(
 )
 # Verbs and labels that open the short lines of a site's interface.
 _UI_WORDS = frozenset(
-    """click tap continue read leave share follow subscribe sign connect join watch listen download
-    get skip load show view see print email like comment comments register log login reply related
+    """click tap continue read leave share follow subscribe sign connect join watch listen download get
+    skip load show view see print email like comment comments register log login reply related
     trending recommended advertisement advertisements sponsored more next previous back home menu
     search close accept tags tagged topics filed posted gallery""".split()
 )
@@ -64,15 +64,18 @@ _MONTH = (
     r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-_MONTH_NUMBER = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTH_NUMBER = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _DATE_MDY = re.compile(_MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
 _DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r"\.?,?\s+(\d{4})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _TRAILING_DATE = re.compile(r",\s*" + _MONTH + r"\.?\s+\d{1,2},?\s+\d{4}\s*$", re.I)
 _BYLINE = re.compile(r"^(by|reporting by|written by|words by|story by|text by|edited by|author:)\s+(.+)$", re.I)
 _DATE_ONLY = re.compile(
-    r"^(published|updated|posted|last updated|first published)?\s*(on)?\s*:?\s*[\w ,.:|/-]{0,40}\d{4}[\w ,.:|/+-]{0,30}$",
+    r"^(published|updated|posted|last updated|first published)?\s*(on)?\s*:?\s*"
+    r"[\w ,.:|/-]{0,40}\d{4}[\w ,.:|/+-]{0,30}$",
     re.I,
 )
 
@@ -237,9 +240,7 @@ def _parts(lines: list[Line], split: bool) -> list[_Part]:
             group.append(line)
             continue
         candidates = [x for x in group if _is_title_candidate(x)]
-        starts_new = current is None or (
-            split and chrome_since_body and candidates and len(current.body) >= 2
-        )
+        starts_new = current is None or (split and chrome_since_body and candidates and len(current.body) >= 2)
         if starts_new:
             current = _Part(head_group=list(group))
             parts.append(current)
@@ -257,7 +258,7 @@ def _merge_similar(parts: list[_Part]) -> list[_Part]:
         if merged:
             before = content_terms(" ".join(x.text for x in merged[-1].body))
             after = content_terms(" ".join(x.text for x in part.body))
-            if _similar(before, after) >= 0.45 or len(part.body) < 2 and sum(x.words for x in part.body) < 40:
+            if _similar(before, after) >= 0.45 or (len(part.body) < 2 and sum(x.words for x in part.body) < 40):
                 merged[-1].body.extend(part.body)
                 continue
         merged.append(part)
@@ -269,7 +270,7 @@ def _title_and_dek(group: list[Line]) -> tuple[str | None, str | None]:
     title = next((x for x in heads if _is_title_candidate(x)), None)
     if title is None:
         return None, None
-    after = heads[heads.index(title) + 1:]
+    after = heads[heads.index(title) + 1 :]
     dek = next((x.text for x in after if 6 <= x.words <= 40), None)
     return title.text, dek
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date as Date
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def _date(text: str) -> Date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2019-11-03") from None
 
 
-def _positive(kind: type) -> object:
+def _positive(kind: type) -> Callable[[str], object]:
     def parse(text: str) -> object:
         try:
             value = kind(text)
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest",
         description="Turn a folder of news articles into a daily digest: stories across sources, each "
-                    "with a short summary whose every sentence is quoted from, and cites, its articles.",
+        "with a short summary whose every sentence is quoted from, and cites, its articles.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -69,37 +69,59 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="make today's edition (HTML, PDF, JSON) from the inbox",
+        "run",
+        help="make today's edition (HTML, PDF, JSON) from the inbox",
         description="Read new files from the inbox, group the articles not yet in an edition into stories, "
-                    "summarise each with citations, and write OUTPUT/<date>/digest.{html,pdf,json} plus "
-                    "OUTPUT/index.html. Running it again for the same date remakes that edition.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "summarise each with citations, and write OUTPUT/<date>/digest.{html,pdf,json} plus "
+        "OUTPUT/index.html. Running it again for the same date remakes that edition.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_location_flags(run)
     run.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="edition date (default: today)")
-    run.add_argument("--all", action="store_true", dest="include_all",
-                     help="take every article in the inbox, not only those not yet in an edition")
+    run.add_argument(
+        "--all",
+        action="store_true",
+        dest="include_all",
+        help="take every article in the inbox, not only those not yet in an edition",
+    )
     run.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster)")
-    run.add_argument("--max-stories", type=_positive(int), metavar="N",
-                     help="stories shown in full; the rest are listed by title (default 20)")
+    run.add_argument(
+        "--max-stories",
+        type=_positive(int),
+        metavar="N",
+        help="stories shown in full; the rest are listed by title (default 20)",
+    )
     run.add_argument("--summary-words", type=_positive(int), metavar="N", help="words per story summary (default 120)")
-    run.add_argument("--wait", type=_positive(float), default=0.0, metavar="SECONDS",
-                     help="if another run holds the lock, wait up to this long instead of exiting")
+    run.add_argument(
+        "--wait",
+        type=_positive(float),
+        default=0.0,
+        metavar="SECONDS",
+        help="if another run holds the lock, wait up to this long instead of exiting",
+    )
 
     summarize = commands.add_parser(
-        "summarize", help="summarise some files as one story, with citations",
+        "summarize",
+        help="summarise some files as one story, with citations",
         description="Print one extractive summary of the given files, taken as one story. Each sentence "
-                    "is followed by the files that state it.",
+        "is followed by the files that state it.",
     )
     summarize.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    summarize.add_argument("--max-words", type=_positive(int), default=100, metavar="N",
-                           help="length of the summary in words (default 100)")
+    summarize.add_argument(
+        "--max-words",
+        type=_positive(int),
+        default=100,
+        metavar="N",
+        help="length of the summary in words (default 100)",
+    )
     summarize.add_argument("--json", action="store_true", help='print {"sentences": [{"text", "citations"}]}')
 
     state = commands.add_parser(
-        "status", help="articles waiting, the last edition, files set aside",
+        "status",
+        help="articles waiting, the last edition, files set aside",
         description="Show what the store knows: articles waiting for the next edition, the last edition, "
-                    "and the inbox files that were set aside with their reasons.",
+        "and the inbox files that were set aside with their reasons.",
     )
     _add_location_flags(state)
     return parser
@@ -119,8 +141,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _setup_logging(args: argparse.Namespace) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s" if args.debug else "digest: %(message)s",
-                                           "%H:%M:%S"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(message)s" if args.debug else "digest: %(message)s", "%H:%M:%S")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
@@ -132,8 +155,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    digest = run_edition(settings, date=args.date, include_all=args.include_all,
-                         pdf=False if args.no_pdf else None, wait=args.wait)
+    digest = run_edition(
+        settings, date=args.date, include_all=args.include_all, pdf=False if args.no_pdf else None, wait=args.wait
+    )
     for kind in ("html", "pdf", "json"):
         if kind in digest.outputs:
             print(digest.outputs[kind])
@@ -146,8 +170,9 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     articles, summary = summarize_files(args.files, args.max_words)
     path_of = {a.id: a.path for a in articles}
     if args.json:
-        sentences = [{"text": s.text, "citations": list(dict.fromkeys(path_of[c] for c in s.citations))}
-                     for s in summary]
+        sentences = [
+            {"text": s.text, "citations": list(dict.fromkeys(path_of[c] for c in s.citations))} for s in summary
+        ]
         print(json.dumps({"sentences": sentences}, ensure_ascii=False, indent=2))
         return 0
     for sentence in summary:
@@ -164,8 +189,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"waiting:          {report.waiting} article(s) for the next edition")
     if report.last_edition:
         edition = report.last_edition
-        print(f"last edition:     {edition.date} ({edition.stories} stories, {edition.articles} articles, "
-              f"made {edition.generated_at})")
+        print(
+            f"last edition:     {edition.date} ({edition.stories} stories, {edition.articles} articles, "
+            f"made {edition.generated_at})"
+        )
     else:
         print("last edition:     none yet")
     print(f"set aside:        {len(report.quarantined)} file(s)")

@@ -10,11 +10,12 @@ Near-duplicate copies are always kept together.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -99,7 +100,8 @@ def entities(text: str) -> list[str]:
     for match in _NAME.finditer(text.replace("-", " ")):
         name = match.group(1)
         parts = [
-            _name_part(p) for p in name.split()
+            _name_part(p)
+            for p in name.split()
             if p.lower() not in STOP_WORDS and _name_part(p) not in _NOT_NAMES and _name_part(p)
         ]
         if not parts:
@@ -122,11 +124,17 @@ def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
 
 def vectors(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
     """Row-normalised article vectors (words block and names block side by side)."""
-    lexical = TfidfVectorizer(analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=0.6
-                              if len(articles) > 20 else 1.0)
-    named = TfidfVectorizer(analyzer=_entity_text, sublinear_tf=params.entity_sublinear, max_df=0.6 if len(articles) > 20 else 1.0)
+    lexical = TfidfVectorizer(
+        analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=0.6 if len(articles) > 20 else 1.0
+    )
+    named = TfidfVectorizer(
+        analyzer=_entity_text, sublinear_tf=params.entity_sublinear, max_df=0.6 if len(articles) > 20 else 1.0
+    )
     blocks = []
-    for vectorizer, weight, rare in ((lexical, 1.0, params.rarity_lexical), (named, params.entity_weight, params.rarity_names)):
+    for vectorizer, weight, rare in (
+        (lexical, 1.0, params.rarity_lexical),
+        (named, params.entity_weight, params.rarity_names),
+    ):
         try:
             block = vectorizer.fit_transform(list(articles))
         except ValueError:  # no features at all (e.g. no names anywhere)
@@ -143,10 +151,8 @@ def _day_numbers(articles: Sequence[Article]) -> np.ndarray:
     days = np.full(len(articles), np.nan)
     for index, article in enumerate(articles):
         if article.published:
-            try:
+            with contextlib.suppress(ValueError):
                 days[index] = date.fromisoformat(article.published[:10]).toordinal()
-            except ValueError:
-                pass
     return days
 
 
@@ -194,7 +200,9 @@ def cluster(articles: Sequence[Article], params: ClusterParams | None = None) ->
 
 
 def related_pairs(
-    articles: Sequence[Article], groups: Sequence[Sequence[int]], params: ClusterParams | None = None,
+    articles: Sequence[Article],
+    groups: Sequence[Sequence[int]],
+    params: ClusterParams | None = None,
     floor: float = 0.15,
 ) -> set[tuple[int, int]]:
     """Pairs of story indexes that are on a related subject (average similarity above ``floor``)."""

@@ -229,8 +229,7 @@ def load_settings(
                 values[key] = coerced
             else:
                 raise ConfigError(
-                    f"{path}: unknown setting {key!r}; known: "
-                    f"{', '.join(sorted([*_TOP_KEYS, 'schedule', 'email']))}"
+                    f"{path}: unknown setting {key!r}; known: {', '.join(sorted([*_TOP_KEYS, 'schedule', 'email']))}"
                 )
     for key, kind in _TOP_KEYS.items():
         name = f"DIGEST_{key.upper()}"

@@ -28,7 +28,7 @@ def _shingles(text: str) -> list[str]:
     tokens = [w.lower() for w in words(text)]
     if len(tokens) < SHINGLE:
         return [" ".join(tokens)] if tokens else []
-    return [" ".join(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)]
+    return [" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)]
 
 
 def duplicate_groups(articles: Sequence[Article], threshold: float = 0.7) -> np.ndarray:

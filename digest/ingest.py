@@ -86,14 +86,22 @@ def decode_bytes(data: bytes) -> str | None:
     return text
 
 
-_META_KEYS = {"title": "title", "headline": "title", "source": "source", "publisher": "source",
-              "url": "url", "link": "url", "date": "published", "published": "published"}
+_META_KEYS = {
+    "title": "title",
+    "headline": "title",
+    "source": "source",
+    "publisher": "source",
+    "url": "url",
+    "link": "url",
+    "date": "published",
+    "published": "published",
+}
 _HEADER = re.compile(r"^(title|headline|source|publisher|url|link|date|published)\s*:\s*(.+)$", re.I)
 
 
-def _header_block(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+def _header_block(lines: list[str]) -> tuple[dict[str, Any], list[str]]:
     """``Title: …`` / ``Source: …`` lines at the very top of a text file are metadata."""
-    meta: dict[str, str] = {}
+    meta: dict[str, Any] = {}
     index = 0
     while index < len(lines):
         match = _HEADER.match(lines[index].strip())
@@ -119,14 +127,14 @@ _MD_FRONT = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 def _from_markdown(path: str, text: str) -> list[RawDoc]:
-    meta: dict[str, str] = {}
+    meta: dict[str, Any] = {}
     front = _MD_FRONT.match(text)
     if front:
         for line in front.group(1).splitlines():
             key, _, value = line.partition(":")
             if key.strip().lower() in _META_KEYS and value.strip():
                 meta.setdefault(_META_KEYS[key.strip().lower()], value.strip().strip("\"'"))
-        text = text[front.end():]
+        text = text[front.end() :]
     lines = []
     for line in text.splitlines():
         if _MD_REF.match(line) or re.match(r"^\s*([-*_]\s*){3,}$", line):
@@ -194,8 +202,15 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
     if body.get_content_subtype() == "html":
         docs = _from_html(path, content)
         return [
-            RawDoc(path=path, text=d.text, title=subject or d.title, source=source or d.source,
-                   url=d.url, published=published or d.published, extracted=False)
+            RawDoc(
+                path=path,
+                text=d.text,
+                title=subject or d.title,
+                source=source or d.source,
+                url=d.url,
+                published=published or d.published,
+                extracted=False,
+            )
             for d in docs
         ]
     return [RawDoc(path=path, text=content, title=None, source=source, published=published)]
@@ -227,8 +242,11 @@ def read_file(path: Path, *, max_bytes: int = 50 * 1024 * 1024, display: str | N
     name = display or str(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        return IngestResult(name, error=f"unsupported file type {path.suffix or '(no extension)'!r}; "
-                            f"supported: {', '.join(sorted(SUFFIXES))}")
+        return IngestResult(
+            name,
+            error=f"unsupported file type {path.suffix or '(no extension)'!r}; "
+            f"supported: {', '.join(sorted(SUFFIXES))}",
+        )
     try:
         if path.is_symlink():
             return IngestResult(name, error="symbolic links are not followed")

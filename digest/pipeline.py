@@ -84,8 +84,7 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock) -> ScanReport:
     log.info("reading %d new or changed file(s) from %s", len(pending), settings.inbox)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     results: list[tuple[Path, str, os.stat_result, str, IngestResult]] = [
-        (path, key, info, sha, read_file(path, max_bytes=max_bytes, display=key))
-        for path, key, info, sha in pending
+        (path, key, info, sha, read_file(path, max_bytes=max_bytes, display=key)) for path, key, info, sha in pending
     ]
     furniture = common_head_lines(doc for *_, result in results for doc in result.docs)
     now = clock().isoformat(timespec="seconds")
@@ -108,8 +107,12 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock) -> ScanReport:
         if error:
             log.warning("set aside %s: %s", path.name, error)
             report.quarantined.append(Quarantined(key, error))
-    log.info("ingested %d file(s): %d new article(s), %d set aside",
-             report.files_read, report.articles_added, len(report.quarantined))
+    log.info(
+        "ingested %d file(s): %d new article(s), %d set aside",
+        report.files_read,
+        report.articles_added,
+        len(report.quarantined),
+    )
     return report
 
 
@@ -193,15 +196,24 @@ def run_edition(
             digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
             previous = [e for e in store.editions() if e.date != day.isoformat()]
             outputs = render.write_edition(
-                digest, settings.output, pdf=settings.pdf if pdf is None else pdf,
-                max_stories=settings.max_stories, editions=previous,
+                digest,
+                settings.output,
+                pdf=settings.pdf if pdf is None else pdf,
+                max_stories=settings.max_stories,
+                editions=previous,
             )
-            record = EditionRecord(day.isoformat(), digest.generated_at.isoformat(), len(stories),
-                                   digest.article_count, outputs)
+            record = EditionRecord(
+                day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs
+            )
             store.record_edition(record, [a.id for s in stories for a in s.articles])
             render.write_archive(settings.output, store.editions())
-            log.info("edition %s written: %d stories from %d articles -> %s", day.isoformat(), len(stories),
-                     digest.article_count, settings.output / day.isoformat())
+            log.info(
+                "edition %s written: %d stories from %d articles -> %s",
+                day.isoformat(),
+                len(stories),
+                digest.article_count,
+                settings.output / day.isoformat(),
+            )
             return Digest(digest.date, digest.generated_at, digest.stories, digest.quarantined, outputs)
     finally:
         lock.release()
@@ -235,5 +247,11 @@ class Status:
 def status(settings: Settings) -> Status:
     with Store(settings.store_path) as store:
         editions = store.editions()
-        return Status(settings.inbox, settings.store_path, store.article_count(), store.waiting_count(),
-                      editions[0] if editions else None, store.quarantined())
+        return Status(
+            settings.inbox,
+            settings.store_path,
+            store.article_count(),
+            store.waiting_count(),
+            editions[0] if editions else None,
+            store.quarantined(),
+        )

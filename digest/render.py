@@ -7,6 +7,7 @@ templates inline everything they need.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -130,10 +131,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def with_suppressed_unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:
@@ -146,8 +145,14 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                 "id": story.id,
                 "title": story.title,
                 "articles": [
-                    {"id": a.id, "path": a.path, "title": a.title, "source": a.source, "url": a.url,
-                     "published": a.published}
+                    {
+                        "id": a.id,
+                        "path": a.path,
+                        "title": a.title,
+                        "source": a.source,
+                        "url": a.url,
+                        "published": a.published,
+                    }
                     for a in story.articles
                 ],
                 "summary": [{"text": s.text, "citations": list(s.citations)} for s in story.summary],
@@ -159,39 +164,54 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     }
 
 
-def render_html(digest: Digest, *, max_stories: int, mode: str = "html",
-                previous: str | None = None, following: str | None = None) -> str:
+def stylesheet(mode: str) -> str:
+    """The CSS to inline: shared rules, plus the browser-only ones for HTML."""
+    names = ["digest.css"] + (["screen.css"] if mode == "html" else [])
+    return "\n".join((templates_dir() / name).read_text(encoding="utf-8") for name in names)
+
+
+def render_html(
+    digest: Digest, *, max_stories: int, mode: str = "html", previous: str | None = None, following: str | None = None
+) -> str:
     env = _environment()
-    css = (templates_dir() / "digest.css").read_text(encoding="utf-8")
+    css = stylesheet(mode)
     views = _views(digest)
     return env.get_template("digest.html.j2").render(
-        digest=digest, full=views[:max_stories], more=views[max_stories:], css=css, mode=mode,
-        previous=previous, following=following, source_count=digest.source_count,
+        digest=digest,
+        full=views[:max_stories],
+        more=views[max_stories:],
+        css=css,
+        mode=mode,
+        previous=previous,
+        following=following,
+        source_count=digest.source_count,
     )
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """WeasyPrint's URL fetcher: everything the PDF needs is inline, so nothing is fetched."""
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+def _fetcher() -> Any:
+    """A URL fetcher for WeasyPrint that loads only ``data:`` URIs.
 
-        result: dict[str, Any] = default_url_fetcher(url)
-        return result
-    raise ValueError(f"refused to fetch {url[:80]!r}: digest PDFs load nothing from outside")
+    Everything a digest PDF needs is inline; an address in article text (``file:///etc/passwd``,
+    ``http://127.0.0.1/…``) is never fetched.
+    """
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
 
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     try:
-        document: bytes = HTML(string=html, base_url=None, url_fetcher=_refuse_fetch).write_pdf()
+        document: bytes = HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
     except OSError as exc:
         raise RenderError(f"cannot render the PDF: {exc}") from None
     return document
 
 
-def write_edition(digest: Digest, output: Path, *, pdf: bool, max_stories: int,
-                  editions: Sequence[EditionRecord] = ()) -> dict[str, str]:
+def write_edition(
+    digest: Digest, output: Path, *, pdf: bool, max_stories: int, editions: Sequence[EditionRecord] = ()
+) -> dict[str, str]:
     """Write output/<date>/digest.{html,pdf,json}; return {kind: path}."""
     folder = output / digest.date.isoformat()
     day = digest.date.isoformat()
@@ -219,7 +239,7 @@ def write_edition(digest: Digest, output: Path, *, pdf: bool, max_stories: int,
 def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
     """output/index.html: every edition, newest first, with links to its HTML and PDF."""
     env = _environment()
-    css = (templates_dir() / "digest.css").read_text(encoding="utf-8")
+    css = stylesheet("html")
     rows = []
     for edition in editions:
         headlines: list[str] = []
@@ -230,12 +250,16 @@ def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
                 headlines = [s["title"] for s in data.get("stories", [])[:3]]
             except (OSError, ValueError, KeyError, TypeError):
                 headlines = []
-        rows.append({
-            "date": edition.date, "stories": edition.stories, "articles": edition.articles,
-            "html": f"{edition.date}/digest.html" if "html" in edition.outputs else None,
-            "pdf": f"{edition.date}/digest.pdf" if "pdf" in edition.outputs else None,
-            "headlines": headlines,
-        })
+        rows.append(
+            {
+                "date": edition.date,
+                "stories": edition.stories,
+                "articles": edition.articles,
+                "html": f"{edition.date}/digest.html" if "html" in edition.outputs else None,
+                "pdf": f"{edition.date}/digest.pdf" if "pdf" in edition.outputs else None,
+                "headlines": headlines,
+            }
+        )
     html = env.get_template("archive.html.j2").render(editions=rows, css=css)
     target = output / "index.html"
     try:

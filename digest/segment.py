@@ -16,8 +16,8 @@ from syntok import segmenter
 
 # Abbreviations that precede a name; syntok knows many but not all of these.
 _TITLE_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr gov sen rep rev fr sr jr st "
-    "supt insp det atty pres amb hon messrs mme mlle no nos vol fig".split()
+    """mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr gov sen rep rev fr sr jr st supt
+    insp det atty pres amb hon messrs mme mlle no nos vol fig""".split()
 )
 _OPENING_QUOTES = "“‘«"
 _CLOSING_QUOTES = "”’»"
@@ -31,7 +31,7 @@ def _join_tokens(sentence: Iterable[object]) -> str:
 
 def _ends_with_title_abbreviation(text: str) -> bool:
     match = re.search(r"(\w+)\.$", text)
-    return bool(match) and match.group(1).lower() in _TITLE_ABBREVIATIONS
+    return match is not None and match.group(1).lower() in _TITLE_ABBREVIATIONS
 
 
 def _open_quote_depth(text: str) -> int:
@@ -91,18 +91,18 @@ def stem(word: str) -> str:
 
 
 STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
-    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm
-    i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not of
-    off on once only or other ought our ours ourselves out over own same shan't she she'd she'll
-    she's should shouldn't so some such than that that's the their theirs them themselves then there
-    there's these they they'd they'll they're they've this those through to too under until up very
-    was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
-    while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your
-    yours yourself yourselves said says say told according would will just one two also mr mrs ms
-    s t reuters afp ap""".split()
+    """a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+    don't down during each few for from further had hadn't has hasn't have haven't having he he'd
+    he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into
+    is isn't it it's its itself let's me more most mustn't my myself no nor not of off on once only
+    or other ought our ours ourselves out over own same shan't she she'd she'll she's should
+    shouldn't so some such than that that's the their theirs them themselves then there there's
+    these they they'd they'll they're they've this those through to too under until up very was
+    wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while
+    who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours
+    yourself yourselves said says say told according would will just one two also mr mrs ms s t
+    reuters afp ap""".split()
 )
 
 

@@ -134,14 +134,18 @@ class Store:
     # files -------------------------------------------------------------------------------
     def file(self, path: str) -> FileRecord | None:
         row = self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
-        return None if row is None else FileRecord(
-            row["path"], row["size"], row["mtime_ns"], row["sha256"], row["status"], row["reason"]
+        return (
+            None
+            if row is None
+            else FileRecord(row["path"], row["size"], row["mtime_ns"], row["sha256"], row["status"], row["reason"])
         )
 
     def files(self) -> dict[str, FileRecord]:
         rows = self.db.execute("SELECT * FROM files").fetchall()
-        return {r["path"]: FileRecord(r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"], r["reason"])
-                for r in rows}
+        return {
+            r["path"]: FileRecord(r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"], r["reason"])
+            for r in rows
+        }
 
     def record_file(self, record: FileRecord, now: str, articles: Sequence[Article] = ()) -> int:
         """Record a file's state and its articles in one transaction; return new articles added."""
@@ -164,9 +168,18 @@ class Store:
                     "paragraphs, sentences, sentence_paragraph, ingested_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        article.id, article.id, article.path, article.title, article.dek, article.source,
-                        article.url, article.published, json.dumps(article.paragraphs),
-                        json.dumps(article.sentences), json.dumps(article.sentence_paragraph), now,
+                        article.id,
+                        article.id,
+                        article.path,
+                        article.title,
+                        article.dek,
+                        article.source,
+                        article.url,
+                        article.published,
+                        json.dumps(article.paragraphs),
+                        json.dumps(article.sentences),
+                        json.dumps(article.sentence_paragraph),
+                        now,
                     ),
                 )
                 added += 1
@@ -176,9 +189,7 @@ class Store:
         self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
 
     def quarantined(self, paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
-        rows = self.db.execute(
-            "SELECT path, reason FROM files WHERE status = 'quarantined' ORDER BY path"
-        ).fetchall()
+        rows = self.db.execute("SELECT path, reason FROM files WHERE status = 'quarantined' ORDER BY path").fetchall()
         wanted = None if paths is None else set(paths)
         return [(r["path"], r["reason"] or "") for r in rows if wanted is None or r["path"] in wanted]
 
@@ -186,10 +197,16 @@ class Store:
     @staticmethod
     def _article(row: sqlite3.Row) -> Article:
         return Article(
-            id=row["id"], path=row["path"], title=row["title"], source=row["source"], url=row["url"],
-            published=row["published"], paragraphs=tuple(json.loads(row["paragraphs"])),
+            id=row["id"],
+            path=row["path"],
+            title=row["title"],
+            source=row["source"],
+            url=row["url"],
+            published=row["published"],
+            paragraphs=tuple(json.loads(row["paragraphs"])),
             sentences=tuple(json.loads(row["sentences"])),
-            sentence_paragraph=tuple(json.loads(row["sentence_paragraph"])), dek=row["dek"],
+            sentence_paragraph=tuple(json.loads(row["sentence_paragraph"])),
+            dek=row["dek"],
         )
 
     def articles_for_edition(self, date: str, paths: Iterable[str] | None = None) -> list[Article]:
@@ -203,7 +220,9 @@ class Store:
             ).fetchall()
         else:
             wanted = set(paths)
-            rows = [r for r in self.db.execute("SELECT * FROM articles ORDER BY ingested_at, id") if r["path"] in wanted]
+            rows = [
+                r for r in self.db.execute("SELECT * FROM articles ORDER BY ingested_at, id") if r["path"] in wanted
+            ]
         return [self._article(r) for r in rows]
 
     def waiting_count(self) -> int:
@@ -235,8 +254,10 @@ class Store:
 
     def editions(self) -> list[EditionRecord]:
         rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC").fetchall()
-        return [EditionRecord(r["date"], r["generated_at"], r["stories"], r["articles"], json.loads(r["outputs"]))
-                for r in rows]
+        return [
+            EditionRecord(r["date"], r["generated_at"], r["stories"], r["articles"], json.loads(r["outputs"]))
+            for r in rows
+        ]
 
 
 class EditionLock:

@@ -55,14 +55,15 @@ def usable(sentence: str, index: int) -> bool:
     if sentence[:1] in "“\"‘'":
         # A quotation is usable only with its speaker ("…,” the minister said).
         closing = max(sentence.rfind("”"), sentence.rfind('"'))
-        after = sentence[closing + 1:] if closing > 0 else ""
+        after = sentence[closing + 1 :] if closing > 0 else ""
         if not _ATTRIBUTION.search(after):
             return False
     return True
 
 
-def sumy_lexrank_scores(sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1,
-                        epsilon: float = 0.1) -> np.ndarray:
+def sumy_lexrank_scores(
+    sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
+) -> np.ndarray:
     """LexRank exactly as sumy's ``LexRankSummarizer`` rates sentences, vectorised.
 
     ``sentence_terms`` are each sentence's normalised (stemmed, stop-word-free) words. sumy's
@@ -107,8 +108,7 @@ def _quote_terms(text: str) -> set[str]:
     return {t for quote in _QUOTED.findall(text) for t in content_terms(quote)}
 
 
-def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4,
-               min_ratio: float = 0.6) -> np.ndarray:
+def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, min_ratio: float = 0.6) -> np.ndarray:
     """Boolean matrix: does ``units[j]`` state what ``texts[i]`` states?
 
     Yes when the two share at least ``min_shared`` content words covering ``min_ratio`` of the

@@ -6,12 +6,23 @@ from digest.models import RawDoc
 from .conftest import seed_name
 
 BOILERPLATE = [
-    "Connect with us", "Continue Reading", "Click to comment", "Leave a Reply",
+    "Connect with us",
+    "Continue Reading",
+    "Click to comment",
+    "Leave a Reply",
     "Please let us know if you're having issues with commenting",
-    "For the latest headlines, follow our Google News channel", "Google News channel",
-    "Powered by automated translation", "728 x 90", "Read more:", "FILE- In this", "file photo",
-    "Your email address will not be published", "Demonstrations in Iraq - November 2019",
-    "Reporting by PMOI/MEK", "via AP", "See Iran Daily",
+    "For the latest headlines, follow our Google News channel",
+    "Google News channel",
+    "Powered by automated translation",
+    "728 x 90",
+    "Read more:",
+    "FILE- In this",
+    "file photo",
+    "Your email address will not be published",
+    "Demonstrations in Iraq - November 2019",
+    "Reporting by PMOI/MEK",
+    "via AP",
+    "See Iran Daily",
 ]
 
 
@@ -40,7 +51,9 @@ def test_no_boilerplate_survives(seed_articles):
 
 def test_titles_deks_sources_dates(seed_articles):
     by_seed = {seed_name(a): a for a in seed_articles if seed_name(a) != "003"}
-    assert by_seed["000"].title == "Iranian general met Iraqi security officials as Baghdad and Kerbala continue to rage"
+    assert (
+        by_seed["000"].title == "Iranian general met Iraqi security officials as Baghdad and Kerbala continue to rage"
+    )
     assert by_seed["000"].dek == "The move could signal Iranian worries about the path of the protests"
     assert by_seed["000"].paragraphs[0].startswith("Iran’s top general swept into Iraq")
     assert by_seed["001"].title == "Report: Iran Terrorism General in Iraq to Help Repress Protests"
@@ -52,21 +65,23 @@ def test_titles_deks_sources_dates(seed_articles):
 
 
 def test_rules_hold_on_an_unseen_site():
-    page = "\n".join([
-        "Skip to content",
-        "Subscribe to our newsletter and never miss a story.",
-        "",
-        "Harbour bridge reopens after two-year repair",
-        "",
-        "(Photo: Jane Doe/Reuters)",
-        "The harbour bridge reopened to traffic on Monday after two years of repairs costing $40 million.",
-        "Share this article",
-        "Officials said the work had been finished a month ahead of schedule and under budget.",
-        "Sign up for our daily briefing to get stories like this in your inbox.",
-        "Cars and buses crossed the bridge from six in the morning, the city transport office said.",
-        "Tags",
-        "Cookies help us deliver our services. By using our site you agree to our use of cookies.",
-    ])
+    page = "\n".join(
+        [
+            "Skip to content",
+            "Subscribe to our newsletter and never miss a story.",
+            "",
+            "Harbour bridge reopens after two-year repair",
+            "",
+            "(Photo: Jane Doe/Reuters)",
+            "The harbour bridge reopened to traffic on Monday after two years of repairs costing $40 million.",
+            "Share this article",
+            "Officials said the work had been finished a month ahead of schedule and under budget.",
+            "Sign up for our daily briefing to get stories like this in your inbox.",
+            "Cars and buses crossed the bridge from six in the morning, the city transport office said.",
+            "Tags",
+            "Cookies help us deliver our services. By using our site you agree to our use of cookies.",
+        ]
+    )
     (article,) = clean_document(RawDoc(path="/x/site.txt", text=page))
     assert article.title == "Harbour bridge reopens after two-year repair"
     assert article.paragraphs == (
@@ -77,12 +92,16 @@ def test_rules_hold_on_an_unseen_site():
 
 
 def test_hard_wrapped_paragraphs_are_joined():
-    text = ("Harbour bridge reopens after repairs\n\nThe harbour bridge reopened to traffic on Monday\n"
-            "after two years of repairs, the city said in a statement\nissued in the morning.\n\n"
-            "Cars crossed from six in the morning and the first bus\nfollowed soon after that.\n")
+    text = (
+        "Harbour bridge reopens after repairs\n\nThe harbour bridge reopened to traffic on Monday\n"
+        "after two years of repairs, the city said in a statement\nissued in the morning.\n\n"
+        "Cars crossed from six in the morning and the first bus\nfollowed soon after that.\n"
+    )
     (article,) = clean_document(RawDoc(path="/x/w.txt", text=text))
-    assert article.paragraphs[0] == ("The harbour bridge reopened to traffic on Monday after two years of repairs, "
-                                     "the city said in a statement issued in the morning.")
+    assert article.paragraphs[0] == (
+        "The harbour bridge reopened to traffic on Monday after two years of repairs, "
+        "the city said in a statement issued in the morning."
+    )
     assert len(article.sentences) == 2
 
 

@@ -12,13 +12,15 @@ def named(seed_articles, groups):
 def test_seed_story_structure(seed_articles):
     groups = cluster(seed_articles)
     stories = named(seed_articles, groups)
-    assert stories == sorted([
-        ["000:Iranian gene", "001:Report: Iran", "002:", "004:Iraq: Khamen"],
-        ["003:Analysis: Ir"],
-        ["003:US: Bodies o"],
-        ["003:Foreign fire"],
-        ["003:One killed, "],
-    ])
+    assert stories == sorted(
+        [
+            ["000:Iranian gene", "001:Report: Iran", "002:", "004:Iraq: Khamen"],
+            ["003:Analysis: Ir"],
+            ["003:US: Bodies o"],
+            ["003:Foreign fire"],
+            ["003:One killed, "],
+        ]
+    )
 
 
 def test_analysis_is_related_to_the_soleimani_story(seed_articles):

@@ -7,9 +7,11 @@ def article(ident: str, text: str) -> Article:
     return Article(ident, f"/{ident}.txt", None, None, None, None, (text,), sentences)
 
 
-BASE = ("The harbour bridge reopened to traffic on Monday after two years of repairs costing forty million "
-        "dollars. Officials said the work was finished a month ahead of schedule and under budget. Cars and "
-        "buses crossed the bridge from six in the morning, the transport office said.")
+BASE = (
+    "The harbour bridge reopened to traffic on Monday after two years of repairs costing forty million "
+    "dollars. Officials said the work was finished a month ahead of schedule and under budget. Cars and "
+    "buses crossed the bridge from six in the morning, the transport office said."
+)
 
 
 def test_syndicated_copy_is_grouped_and_other_story_is_not(seed_articles):

@@ -8,8 +8,10 @@ import pytest
 
 from digest.ingest import decode_bytes, is_candidate, read_file
 
-ARTICLE = ("The city council approved the new budget on Tuesday after a long debate. "
-           "The plan raises spending on schools by four percent.")
+ARTICLE = (
+    "The city council approved the new budget on Tuesday after a long debate. "
+    "The plan raises spending on schools by four percent."
+)
 
 
 def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
@@ -19,14 +21,19 @@ def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
 
 
 def test_text_with_header_block(tmp_path):
-    path = write(tmp_path, "a.txt", f"Title: Budget passes\nSource: City Times\nURL: https://example.org/b\n\n{ARTICLE}\n")
+    path = write(
+        tmp_path, "a.txt", f"Title: Budget passes\nSource: City Times\nURL: https://example.org/b\n\n{ARTICLE}\n"
+    )
     (doc,) = read_file(path).docs
     assert (doc.title, doc.source, doc.url) == ("Budget passes", "City Times", "https://example.org/b")
     assert doc.text.strip() == ARTICLE
 
 
 def test_markdown_front_matter_links_and_headings(tmp_path):
-    md = f"---\ntitle: Budget passes\nsource: City Times\n---\n# Budget passes\n\nThe [council](https://x.org) met. ![img](a.png)\n\n**{ARTICLE}**\n"
+    md = (
+        "---\ntitle: Budget passes\nsource: City Times\n---\n# Budget passes\n\n"
+        f"The [council](https://x.org) met. ![img](a.png)\n\n**{ARTICLE}**\n"
+    )
     (doc,) = read_file(write(tmp_path, "a.md", md)).docs
     assert doc.title == "Budget passes"
     assert "The council met." in doc.text
@@ -67,7 +74,13 @@ def test_email_plain_and_html(tmp_path):
 
 
 def test_json_object_and_list(tmp_path):
-    item = {"title": "Budget passes", "text": ARTICLE, "url": "https://e.org/1", "source": "CT", "published": "2019-11-02"}
+    item = {
+        "title": "Budget passes",
+        "text": ARTICLE,
+        "url": "https://e.org/1",
+        "source": "CT",
+        "published": "2019-11-02",
+    }
     (doc,) = read_file(write(tmp_path, "a.json", json.dumps(item))).docs
     assert (doc.title, doc.source, doc.published) == ("Budget passes", "CT", "2019-11-02")
     docs = read_file(write(tmp_path, "b.json", json.dumps([item, {**item, "title": "Second"}]))).docs

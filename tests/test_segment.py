@@ -2,8 +2,10 @@ from digest.segment import content_terms, split_sentences, stem, words
 
 
 def test_abbreviations_do_not_end_sentences():
-    text = ("Revolutionary Guard Gen. Qassem Soleimani met the U.S. envoy on Oct. 3. Maplewood Police Lt. "
-            "Joe Steiner said the car was found around 4 p.m. Friday. Mr. Abdul Mahdi left.")
+    text = (
+        "Revolutionary Guard Gen. Qassem Soleimani met the U.S. envoy on Oct. 3. Maplewood Police Lt. "
+        "Joe Steiner said the car was found around 4 p.m. Friday. Mr. Abdul Mahdi left."
+    )
     assert split_sentences(text) == [
         "Revolutionary Guard Gen. Qassem Soleimani met the U.S. envoy on Oct. 3.",
         "Maplewood Police Lt. Joe Steiner said the car was found around 4 p.m. Friday.",
@@ -12,8 +14,10 @@ def test_abbreviations_do_not_end_sentences():
 
 
 def test_quotation_stays_with_its_speaker():
-    text = ("“We in Iran know how to deal with protests. This happened in Iran and we got it under "
-            "control,” Soleimani reportedly told the gathering. Then he left.")
+    text = (
+        "“We in Iran know how to deal with protests. This happened in Iran and we got it under "
+        "control,” Soleimani reportedly told the gathering. Then he left."
+    )
     assert split_sentences(text) == [
         "“We in Iran know how to deal with protests. This happened in Iran and we got it under control,” "
         "Soleimani reportedly told the gathering.",

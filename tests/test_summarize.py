@@ -8,7 +8,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from digest.cluster import cluster
 from digest.segment import content_terms, split_sentences, words
-from digest.summarize import sumy_lexrank_scores, summarize, usable
+from digest.summarize import summarize, sumy_lexrank_scores, usable
 
 from .conftest import REPO, seed_name
 
@@ -97,6 +97,7 @@ def test_single_article_story_and_empty():
     assert summarize([]) == ()
     text = "The harbour bridge reopened on Monday after two years of repairs. Officials said the work was done."
     from digest.models import Article
+
     article = Article("a", "/a.txt", "T", None, None, None, (text,), tuple(split_sentences(text)))
     summary = summarize([article], max_words=50)
     assert [s.citations for s in summary] == [("a",), ("a",)]

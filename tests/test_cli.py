@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from digest.store import EditionLock
+
+from .conftest import REPO, SEEDS
+
+
+def digest(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd or REPO,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_run_writes_html_pdf_json(tmp_path):
+    result = digest("run", "--inbox", str(SEEDS), "--output", str(tmp_path), "--date", "2019-11-03")
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "2019-11-03"
+    assert result.stdout.split() == [
+        str(folder / "digest.html"),
+        str(folder / "digest.pdf"),
+        str(folder / "digest.json"),
+    ]
+    assert (folder / "digest.pdf").read_bytes().startswith(b"%PDF")
+    data = json.loads((folder / "digest.json").read_text())
+    assert len(data["stories"]) == 5
+    assert "edition 2019-11-03 written: 5 stories from 8 articles" in result.stderr
+    status = digest("status", "--inbox", str(SEEDS), "--output", str(tmp_path))
+    assert status.returncode == 0 and "waiting:          0 article(s)" in status.stdout
+
+
+def test_help_explains_every_command():
+    for command in ("run", "summarize", "status"):
+        result = digest(command, "--help")
+        assert result.returncode == 0 and "usage: digest" in result.stdout
+    assert "--no-pdf" in digest("run", "--help").stdout
+    assert digest("--help").returncode == 0
+
+
+def test_summarize_json():
+    files = [str(SEEDS / name) for name in ("000_7c368ac86b694baf.txt", "001_90c3d18951d23e06.txt")]
+    result = digest("summarize", "--max-words", "100", "--json", *files)
+    assert result.returncode == 0, result.stderr
+    sentences = json.loads(result.stdout)["sentences"]
+    assert sentences and all(set(s) == {"text", "citations"} for s in sentences)
+    assert all(set(s["citations"]) <= set(files) for s in sentences)
+    assert sum(len(s["text"].split()) for s in sentences) <= 100 * 1.15 + 70
+
+
+def test_user_mistakes_are_one_line_without_traceback(tmp_path):
+    config = tmp_path / "digest.toml"
+    config.write_text("max_stories = 'lots'\n")
+    for args, code in (
+        (("run", "--config", str(config)), 2),
+        (("run", "--timezone", "Nowhere/Land", "--output", str(tmp_path)), 2),
+        (("summarize", str(tmp_path / "missing.txt")), 5),
+        (("run", "--date", "yesterday"), 2),
+    ):
+        result = digest(*args)
+        assert result.returncode == code, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 or "usage:" in result.stderr
+
+
+def test_second_run_is_refused_while_one_holds_the_lock(tmp_path):
+    lock = EditionLock(tmp_path / "digest.sqlite3")
+    lock.acquire()
+    try:
+        result = digest("run", "--inbox", str(SEEDS), "--output", str(tmp_path), "--no-pdf")
+    finally:
+        lock.release()
+    assert result.returncode == 3
+    assert "another digest edition is in progress" in result.stderr

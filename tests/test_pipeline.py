@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.errors import LockBusyError
+from digest.pipeline import run_edition, status
+from digest.store import EditionLock, Store
+
+JUNK = bytes(range(256)) * 20
+
+
+def edition_json(settings, day: str) -> dict:
+    return json.loads((settings.output / day / "digest.json").read_text())
+
+
+def test_seed_edition_structure_and_citations(settings, clock):
+    digest = run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    data = edition_json(settings, "2019-11-03")
+    groups = sorted(sorted(Path(a["path"]).name[:3] for a in s["articles"]) for s in data["stories"])
+    assert groups == [["000", "001", "002", "004"], ["003"], ["003"], ["003"], ["003"]]
+    top = data["stories"][0]  # four sources: ranked first
+    assert len(top["articles"]) == 4
+    ids = {Path(a["path"]).name[:3]: a["id"] for a in top["articles"]}
+    for sentence in top["summary"]:
+        if "We in Iran know how to deal with protests" in sentence["text"]:
+            assert {ids["000"], ids["001"], ids["002"]} <= set(sentence["citations"])
+    analysis = next(s for s in data["stories"] if s["title"].startswith("Analysis"))
+    assert top["id"] in analysis["related"]
+    assert set(digest.outputs) == {"html", "json"}
+    assert (settings.output / "index.html").is_file()
+
+
+def test_rerun_neither_loses_nor_duplicates(settings, clock):
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    first = edition_json(settings, "2019-11-03")
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    again = edition_json(settings, "2019-11-03")
+    ids = lambda data: sorted(a["id"] for s in data["stories"] for a in s["articles"])  # noqa: E731
+    assert ids(first) == ids(again) and len(ids(again)) == 8 == len(set(ids(again)))
+    # a renamed copy of a seed is the same article, not a new one
+    (settings.inbox / "000_7c368ac86b694baf.txt").rename(settings.inbox / "renamed.txt")
+    (settings.inbox / "copy.txt").write_bytes((settings.inbox / "001_90c3d18951d23e06.txt").read_bytes())
+    digest = run_edition(settings, clock=clock, date=date(2019, 11, 4))
+    assert digest.stories == ()
+    with Store(settings.store_path) as store:
+        assert store.article_count() == 8
+
+
+def test_next_edition_takes_only_new_articles(settings, clock):
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    (settings.inbox / "new.json").write_text(
+        json.dumps(
+            {
+                "title": "Harbour bridge reopens",
+                "source": "City Times",
+                "published": "2019-11-04",
+                "text": "The harbour bridge reopened to traffic on Monday after two years of repairs. "
+                "Officials said the work finished a month early.",
+            }
+        )
+    )
+    digest = run_edition(settings, clock=clock, date=date(2019, 11, 4))
+    assert [s.title for s in digest.stories] == ["Harbour bridge reopens"]
+    everything = run_edition(settings, clock=clock, date=date(2019, 11, 5), include_all=True)
+    assert everything.article_count == 9
+
+
+def test_junk_is_set_aside_untouched_and_reported(settings, clock):
+    junk = settings.inbox / "junk.txt"
+    junk.write_bytes(JUNK)
+    before = hashlib.sha256(junk.read_bytes()).hexdigest()
+    digest = run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    assert len(digest.stories) == 5
+    assert [(Path(q.path).name, q.reason) for q in digest.quarantined] == [
+        ("junk.txt", "not text (binary data or unknown encoding)")
+    ]
+    assert hashlib.sha256(junk.read_bytes()).hexdigest() == before
+    assert edition_json(settings, "2019-11-03")["quarantined"][0]["reason"].startswith("not text")
+    report = status(settings)
+    assert report.waiting == 0 and report.last_edition and report.last_edition.date == "2019-11-03"
+    assert [Path(p).name for p, _ in report.quarantined] == ["junk.txt"]
+
+
+def test_overlapping_run_is_refused(settings, clock):
+    lock = EditionLock(settings.store_path)
+    lock.acquire()
+    try:
+        with pytest.raises(LockBusyError):
+            run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    finally:
+        lock.release()
+    assert not (settings.output / "2019-11-03").exists()
+
+
+def test_empty_inbox_gives_an_empty_edition(tmp_path, settings, clock):
+    empty = replace(settings, inbox=tmp_path / "empty")
+    digest = run_edition(empty, clock=clock)
+    assert digest.stories == () and digest.date == date(2019, 11, 3)
+    assert "No new articles" in (settings.output / "2019-11-03" / "digest.html").read_text()

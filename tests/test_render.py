@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from digest.models import Article, Digest, Quarantined, Story, SummarySentence
+from digest.pipeline import build_stories
+from digest.render import digest_json, render_html, render_pdf, safe_link, write_archive, write_edition
+from digest.store import EditionRecord
+
+EVIL = "<script>alert('x')</script>"
+
+
+def evil_digest() -> Digest:
+    article = Article(
+        "a1",
+        "/inbox/evil.txt",
+        f"Title {EVIL}",
+        f"Src {EVIL}",
+        "javascript:alert(1)",
+        "2019-11-02",
+        (f"Body {EVIL} text.",),
+        (f"The sentence {EVIL} is here.",),
+        (0,),
+    )
+    story = Story("s1", f"Story {EVIL}", (article,), (SummarySentence(f"The sentence {EVIL} is here.", ("a1",), "a1"),))
+    return Digest(
+        date(2019, 11, 3),
+        datetime(2019, 11, 3, 7, tzinfo=UTC),
+        (story,),
+        (Quarantined(f"/inbox/{EVIL}.bin", f"reason {EVIL}"),),
+    )
+
+
+def test_article_text_is_escaped_and_unsafe_links_dropped():
+    html = render_html(evil_digest(), max_stories=10)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "javascript:" not in html
+    assert 'href="file:///inbox/evil.txt"' in html  # no http(s) URL: the file itself
+
+
+def test_safe_link():
+    base = Article("a", "/in/a.txt", None, None, "https://example.org/x", None, (), ())
+    assert safe_link(base) == "https://example.org/x"
+    assert safe_link(Article("a", "/in/a.txt", None, None, "file:///etc/passwd", None, (), ())) == "file:///in/a.txt"
+    assert safe_link(Article("a", "rel.txt", None, None, None, None, (), ())) is None
+
+
+def test_json_schema(seed_articles):
+    stories = build_stories(seed_articles, 120)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(stories))
+    data = json.loads(json.dumps(digest_json(digest)))
+    assert data["date"] == "2019-11-03" and data["generated_at"].startswith("2019-11-03T07:00")
+    assert data["quarantined"] == []
+    assert sum(len(s["articles"]) for s in data["stories"]) == len(seed_articles)
+    for story in data["stories"]:
+        assert set(story) >= {"id", "title", "articles", "summary"}
+        ids = {a["id"] for a in story["articles"]}
+        for article in story["articles"]:
+            assert set(article) == {"id", "path", "title", "source", "url", "published"}
+        for sentence in story["summary"]:
+            assert set(sentence) == {"text", "citations"} and set(sentence["citations"]) <= ids
+
+
+def test_all_stories_in_json_but_only_top_in_full(tmp_path, seed_articles):
+    stories = build_stories(seed_articles, 60)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(stories))
+    outputs = write_edition(digest, tmp_path, pdf=False, max_stories=2)
+    html = (tmp_path / "2019-11-03" / "digest.html").read_text()
+    assert html.count('class="story"') == 2 and "Also in this edition" in html
+    assert len(json.loads((tmp_path / "2019-11-03" / "digest.json").read_text())["stories"]) == len(stories)
+    assert set(outputs) == {"html", "json"}
+    assert not list((tmp_path / "2019-11-03").glob(".*tmp"))  # no temporary files left behind
+
+
+def test_pdf_has_outline_links_and_page_numbers(seed_articles):
+    stories = build_stories(seed_articles, 120)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(stories))
+    reader = PdfReader(io.BytesIO(render_pdf(render_html(digest, max_stories=20, mode="pdf"))))
+    outline = [item.title for item in reader.outline]
+    assert outline == [s.title for s in stories]
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert f"page 1 of {len(reader.pages)}" in text
+    for story in stories:
+        assert story.title.split()[0] in text
+    links = [annot.get_object() for page in reader.pages for annot in page.get("/Annots", [])]
+    internal = [link for link in links if "/Dest" in link or ("/A" in link and link["/A"].get("/S") == "/GoTo")]
+    assert internal, "citation markers and contents entries link inside the PDF"
+
+
+def test_pdf_fetches_nothing():
+    html = (
+        '<html><body><img src="file:///etc/passwd"><img src="http://127.0.0.1:9/x.png">'
+        '<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><p>ok</p></body></html>'
+    )
+    assert render_pdf(html).startswith(b"%PDF")
+
+
+def test_archive_lists_editions(tmp_path, seed_articles):
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
+    outputs = write_edition(digest, tmp_path, pdf=False, max_stories=20)
+    index = write_archive(
+        tmp_path, [EditionRecord("2019-11-03", "t", 5, 8, outputs), EditionRecord("2019-11-02", "t", 1, 1, {})]
+    )
+    html = index.read_text()
+    assert '<a href="2019-11-03/digest.html">3 November 2019</a>' in html
+    assert "2 November 2019" in html and digest.stories[0].title in html
+
+
+@pytest.mark.parametrize("value", ["2019-11-03", date(2019, 11, 3)])
+def test_nice_date(value):
+    from digest.render import nice_date
+
+    assert nice_date(value) == "3 November 2019"

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from digest.errors import LockBusyError, StoreError
+from digest.models import Article
+from digest.store import SCHEMA_VERSION, EditionLock, EditionRecord, FileRecord, Store
+
+
+def article(ident: str, path: str = "/inbox/a.txt") -> Article:
+    return Article(ident, path, "Title", "Src", None, "2019-11-02", ("One. Two.",), ("One.", "Two."), (0, 0))
+
+
+def test_schema_is_migrated_and_versioned(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with Store(path):
+        pass
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= {
+        "files",
+        "articles",
+        "editions",
+    }
+
+
+def test_newer_schema_and_garbage_are_refused(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with Store(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer digest"):
+        Store(path)
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="not a usable"):
+        Store(junk)
+
+
+def test_articles_are_stored_once_and_round_trip(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        record = FileRecord("/inbox/a.txt", 10, 1, "sha", "ok", None)
+        assert store.record_file(record, "2019-11-03T07:00:00", [article("x1"), article("x2")]) == 2
+        renamed = FileRecord("/inbox/b.txt", 10, 2, "sha", "ok", None)
+        assert store.record_file(renamed, "2019-11-03T08:00:00", [article("x1", "/inbox/b.txt")]) == 0
+        assert store.article_count() == 2
+        (first, second) = store.articles_for_edition("2019-11-03")
+        assert first == article("x1", "/inbox/b.txt")
+        assert store.articles_for_edition("2019-11-03", paths=["/inbox/a.txt"]) == [second]
+
+
+def test_edition_assignment_and_rerun(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [article("x1"), article("x2")])
+        store.record_edition(EditionRecord("2019-11-03", "t", 1, 2, {}), ["x1", "x2"])
+        assert store.waiting_count() == 0
+        # remaking the same date takes the same articles again, and nothing else
+        assert [a.id for a in store.articles_for_edition("2019-11-03")] == ["x1", "x2"]
+        assert store.articles_for_edition("2019-11-04") == []
+        store.record_file(FileRecord("/b", 1, 1, "t", "ok", None), "t2", [article("x3", "/b")])
+        assert [a.id for a in store.articles_for_edition("2019-11-04")] == ["x3"]
+        store.record_edition(EditionRecord("2019-11-04", "t", 1, 1, {}), ["x1", "x3"])
+        assert store.edition_of("x1") == "2019-11-03"  # an article stays in its first edition
+        assert store.edition_of("x3") == "2019-11-04"
+
+
+def test_quarantine_is_recorded(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.record_file(FileRecord("/inbox/junk.bin", 3, 1, "s", "quarantined", "not text"), "t")
+        assert store.quarantined() == [("/inbox/junk.bin", "not text")]
+        assert store.quarantined(["/elsewhere"]) == []
+
+
+def test_lock_excludes_a_second_holder_and_is_removed(tmp_path):
+    store_path = tmp_path / "s.sqlite3"
+    first = EditionLock(store_path)
+    first.acquire()
+    with pytest.raises(LockBusyError, match="in progress"):
+        EditionLock(store_path).acquire(wait=0.3)
+    first.release()
+    assert not first.path.exists()
+    with EditionLock(store_path):
+        pass
+
+
+def test_lock_of_a_killed_process_is_free(tmp_path):
+    store_path = tmp_path / "s.sqlite3"
+    code = (
+        f"from pathlib import Path; from digest.store import EditionLock; import time; "
+        f"EditionLock(Path({str(store_path)!r})).acquire(); print('held', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockBusyError):
+            EditionLock(store_path).acquire()
+        holder.kill()
+        holder.wait()
+        time.sleep(0.1)
+        lock = EditionLock(store_path)
+        lock.acquire()  # the kernel released the dead holder's lock
+        lock.release()
+    finally:
+        holder.kill()
