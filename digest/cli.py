@@ -35,6 +35,16 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timezone", metavar="ZONE", help="IANA time zone for 'today' (default: local time)")
 
 
+def _add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """-q and --debug are accepted after the command too (``digest run -q``)."""
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only warnings and errors"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="print debugging detail and full tracebacks"
+    )
+
+
 def _date(text: str) -> Date:
     try:
         return Date.fromisoformat(text)
@@ -78,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_location_flags(run)
+    _add_output_flags(run)
     run.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="edition date (default: today)")
     run.add_argument(
         "--all",
@@ -107,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print one extractive summary of the given files, taken as one story. Each sentence "
         "is followed by the files that state it.",
     )
+    _add_output_flags(summarize)
     summarize.add_argument("files", nargs="+", type=Path, metavar="FILE")
     summarize.add_argument(
         "--max-words",
@@ -124,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and the inbox files that were set aside with their reasons.",
     )
     _add_location_flags(state)
+    _add_output_flags(state)
     return parser
 
 

@@ -110,7 +110,14 @@ def _views(digest: Digest) -> list[StoryView]:
             article.id: SourceEntry(k, f"s{number}-src{k}", article, outlet(article), safe_link(article))
             for k, article in enumerate(story.articles, start=1)
         }
-        sentences = [(s.text, [entries[c] for c in s.citations if c in entries]) for s in story.summary]
+        # Consecutive sentences citing the same articles read as one paragraph with one marker set.
+        sentences: list[tuple[str, list[SourceEntry]]] = []
+        for sentence in story.summary:
+            cited = sorted((entries[c] for c in sentence.citations if c in entries), key=lambda e: e.number)
+            if sentences and [e.number for e in sentences[-1][1]] == [e.number for e in cited]:
+                sentences[-1] = (f"{sentences[-1][0]} {sentence.text}", cited)
+            else:
+                sentences.append((sentence.text, cited))
         related = [(anchors[r], titles[r]) for r in story.related if r in anchors]
         views.append(StoryView(number, anchors[story.id], story, list(entries.values()), sentences, related))
     return views

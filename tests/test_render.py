@@ -117,3 +117,18 @@ def test_nice_date(value):
     from digest.render import nice_date
 
     assert nice_date(value) == "3 November 2019"
+
+
+def test_sentences_from_one_article_read_as_one_paragraph_and_markers_ascend(seed_articles):
+    stories = build_stories(seed_articles, 120)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(stories))
+    html = render_html(digest, max_stories=20)
+    single = next(s for s in stories if len(s.articles) == 1 and len(s.summary) > 1)
+    section = html.split(f">{single.title}</h2>", 1)[1].split("</article>", 1)[0]
+    summary = section.split('<div class="summary">', 1)[1].split("</div>", 1)[0]
+    assert summary.count("<p>") == 1 and summary.count('class="cite"') == 1
+    import re
+
+    for paragraph in re.findall(r"<p>.*?</p>", html, re.S):
+        numbers = [int(n) for n in re.findall(r'class="cite"[^>]*>(\d+)</a>', paragraph)]
+        assert numbers == sorted(numbers)
