@@ -35,6 +35,15 @@ def test_run_writes_html_pdf_json(tmp_path):
     data = json.loads((folder / "digest.json").read_text())
     assert len(data["stories"]) == 5
     assert "edition 2019-11-03 written: 5 stories from 8 articles" in result.stderr
+    # none of the page furniture reaches any output
+    from pypdf import PdfReader
+
+    from .test_clean import BOILERPLATE
+
+    pdf_text = "\n".join(page.extract_text() for page in PdfReader(folder / "digest.pdf").pages)
+    for text in ((folder / "digest.html").read_text(), (folder / "digest.json").read_text(), pdf_text):
+        for line in BOILERPLATE:
+            assert line not in text, line
     status = digest("status", "--inbox", str(SEEDS), "--output", str(tmp_path))
     assert status.returncode == 0 and "waiting:          0 article(s)" in status.stdout
 
