@@ -1,0 +1,74 @@
+"""Property-based checks: no text makes cleaning, splitting or summarising raise."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digest.clean import clean_document
+from digest.models import RawDoc
+from digest.segment import split_sentences
+from digest.summarize import summarize
+
+WORDS = st.sampled_from(
+    [
+        "The",
+        "minister",
+        "said",
+        "“We",
+        "will",
+        "act,”",
+        "on",
+        "Oct.",
+        "10",
+        "Gen.",
+        "U.S.",
+        "protests",
+        "in",
+        "Baghdad.",
+        "Read",
+        "more:",
+        "Click",
+        "to",
+        "comment",
+        "FILE-",
+        "photo",
+        "—",
+        "?",
+        "!",
+        "\n",
+        "\n\n",
+        "ناس",
+        "北京",
+        "Москва",
+        "😀",
+        "(AP",
+        "Photo)",
+        "728",
+        "x",
+        "90",
+        "your",
+        "email",
+        "address",
+    ]
+)
+TEXT = st.one_of(st.text(max_size=400), st.lists(WORDS, max_size=120).map(" ".join))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_clean_and_summarize_never_raise_and_summaries_are_verbatim(text):
+    articles = clean_document(RawDoc(path="/inbox/x.txt", text=text))
+    for article in articles:
+        assert article.sentences and len(article.sentence_paragraph) == len(article.sentences)
+    summary = summarize(articles, max_words=60)
+    by_id = {a.id: a for a in articles}
+    for sentence in summary:
+        assert sentence.text in by_id[sentence.article_id].sentences
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_sentences_keep_the_words(text):
+    sentences = split_sentences(text)
+    assert "".join(sentences).replace(" ", "") == " ".join(text.split()).replace(" ", "")
