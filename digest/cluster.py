@@ -156,9 +156,8 @@ def _day_numbers(articles: Sequence[Article]) -> np.ndarray:
     return days
 
 
-def similarity(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
-    """Sparse article-by-article similarity, zero where dates rule a link out."""
-    matrix = vectors(articles, params)
+def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterParams) -> csr_matrix:
+    """Sparse article-by-article similarity of ``vectors``, zero where dates rule a link out."""
     sim = (matrix @ matrix.T).tocoo()
     days = _day_numbers(articles)
     gap = np.abs(days[sim.row] - days[sim.col])
@@ -166,13 +165,19 @@ def similarity(articles: Sequence[Article], params: ClusterParams) -> csr_matrix
     return csr_matrix((sim.data[keep], (sim.row[keep], sim.col[keep])), shape=sim.shape)
 
 
-def cluster(articles: Sequence[Article], params: ClusterParams | None = None) -> list[list[int]]:
-    """Group article indexes into stories; biggest stories first, each story in input order."""
+def cluster(
+    articles: Sequence[Article], params: ClusterParams | None = None, matrix: csr_matrix | None = None
+) -> list[list[int]]:
+    """Group article indexes into stories; biggest stories first, each story in input order.
+
+    ``matrix`` is ``vectors(articles, params)`` when the caller already has it.
+    """
     params = params or ClusterParams()
-    n = len(articles)
-    if n == 0:
+    if not articles:
         return []
-    sim = similarity(articles, params)
+    if matrix is None:
+        matrix = vectors(articles, params)
+    sim = similarity(articles, matrix, params)
     copies = duplicate_groups(articles)
     # Candidate graph: pairs above a lower bar (average linkage decides the final groups).
     graph = sim.copy()
@@ -199,17 +204,10 @@ def cluster(articles: Sequence[Article], params: ClusterParams | None = None) ->
     return groups
 
 
-def related_pairs(
-    articles: Sequence[Article],
-    groups: Sequence[Sequence[int]],
-    params: ClusterParams | None = None,
-    floor: float = 0.15,
-) -> set[tuple[int, int]]:
-    """Pairs of story indexes that are on a related subject (average similarity above ``floor``)."""
-    params = params or ClusterParams()
+def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: float = 0.15) -> set[tuple[int, int]]:
+    """Pairs of story indexes on a related subject: their centroids of ``vectors`` are at least ``floor`` alike."""
     if len(groups) < 2:
         return set()
-    matrix = vectors(articles, params)
     rows = []
     for group in groups:
         centroid = np.asarray(matrix[list(group)].mean(axis=0)).ravel()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import render
 from .clean import clean_document, common_head_lines
-from .cluster import cluster, related_pairs
+from .cluster import ClusterParams, cluster, related_pairs, vectors
 from .config import Settings
 from .errors import InputError
 from .ingest import IngestResult, is_candidate, read_file
@@ -136,14 +136,15 @@ def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story
     """Cluster articles into stories, summarise each, and rank them (more sources, newer first)."""
     if not articles:
         return []
-    groups = cluster(articles)
+    matrix = vectors(articles, ClusterParams())
+    groups = cluster(articles, matrix=matrix)
     drafts = []
     for group in groups:
         members = tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
         summary = summarize(members, max_words=summary_words)
         drafts.append(Story(_story_id(members), _story_title(members, summary), members, summary))
     related: dict[int, list[int]] = {}
-    for i, j in related_pairs(articles, groups):
+    for i, j in related_pairs(matrix, groups):
         related.setdefault(i, []).append(j)
         related.setdefault(j, []).append(i)
     stories = [

@@ -1,4 +1,4 @@
-from digest.cluster import cluster, entities, related_pairs
+from digest.cluster import ClusterParams, cluster, entities, related_pairs, vectors
 
 from .conftest import seed_name
 
@@ -27,7 +27,8 @@ def test_analysis_is_related_to_the_soleimani_story(seed_articles):
     groups = cluster(seed_articles)
     soleimani = next(k for k, g in enumerate(groups) if len(g) == 4)
     analysis = next(k for k, g in enumerate(groups) if (seed_articles[g[0]].title or "").startswith("Analysis"))
-    assert tuple(sorted((soleimani, analysis))) in related_pairs(seed_articles, groups)
+    matrix = vectors(seed_articles, ClusterParams())
+    assert tuple(sorted((soleimani, analysis))) in related_pairs(matrix, groups)
 
 
 def test_small_inputs():
