@@ -74,7 +74,10 @@ def sumy_lexrank_scores(
     n = len(sentence_terms)
     if n == 0:
         return np.zeros(0)
-    counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
+    try:
+        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
+    except ValueError:  # no sentence has a content word: all equally central
+        return np.full(n, 1.0 / n)
     counts = csr_matrix(counts)
     row_max = counts.max(axis=1).toarray().ravel()
     row_max[row_max == 0] = 1.0
@@ -117,7 +120,10 @@ def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, 
     if not texts or not units:
         return np.zeros((len(texts), len(units)), dtype=bool)
     vectorizer = CountVectorizer(analyzer=lambda text: sorted(set(content_terms(text))), binary=True)
-    unit_matrix = vectorizer.fit_transform(list(units))
+    try:
+        unit_matrix = vectorizer.fit_transform(list(units))
+    except ValueError:  # no content words anywhere: nothing can state the same fact
+        return np.zeros((len(texts), len(units)), dtype=bool)
     text_matrix = vectorizer.transform(list(texts))
     shared = (text_matrix @ unit_matrix.T).toarray()
     text_size = np.asarray(text_matrix.sum(axis=1)).ravel()

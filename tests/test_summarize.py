@@ -105,3 +105,12 @@ def test_single_article_story_and_empty():
 
 def test_bundled_sample_exists():
     assert (Path(REPO) / "tests" / "data" / "bbc_sample.jsonl").is_file()
+
+
+def test_sentences_of_stop_words_only_do_not_break_the_ranking():
+    from digest.models import Article
+
+    sentences = ("The The The The ?", "It is what it is and was.", "They were there with them all.")
+    article = Article("a", "/a.txt", None, None, None, None, sentences, sentences)
+    assert list(sumy_lexrank_scores([content_terms(s) for s in sentences])) == [1 / 3] * 3
+    assert all(s.citations == ("a",) for s in summarize([article, article], max_words=40))
