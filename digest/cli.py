@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import ConfigError, DigestError
+from .errors import DigestError
 from .pipeline import run_edition, status, summarize_files
 
 log = logging.getLogger("digest")
@@ -35,13 +35,14 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timezone", metavar="ZONE", help="IANA time zone for 'today' (default: local time)")
 
 
-def _add_output_flags(parser: argparse.ArgumentParser) -> None:
-    """-q and --debug are accepted after the command too (``digest run -q``)."""
+def _add_output_flags(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """-q and --debug, on the program and on each command (``digest run -q`` works too).
+
+    Only the program's own flags set the default; the commands' copies leave it alone.
+    """
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="print only warnings and errors")
     parser.add_argument(
-        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only warnings and errors"
-    )
-    parser.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="print debugging detail and full tracebacks"
+        "--debug", action="store_true", default=default, help="print debugging detail and full tracebacks"
     )
 
 
@@ -74,8 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
-    parser.add_argument("--debug", action="store_true", help="print debugging detail and full tracebacks")
+    _add_output_flags(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
@@ -239,6 +239,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         log.error("unexpected failure; run again with --debug for the full traceback", exc_info=False)
         return 1
-
-
-__all__ = ["ConfigError", "build_parser", "main"]

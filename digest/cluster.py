@@ -39,9 +39,6 @@ class ClusterParams:
     entity_weight: float = 1.0  # weight of the names-and-numbers block against the words block
     date_window_days: int = 14  # known publication dates further apart than this never link
     lead_sentences: int = 5  # sentences at the top of an article count twice
-    entity_sublinear: bool = True
-    rarity_lexical: bool = True
-    rarity_names: bool = True
 
 
 @lru_cache(maxsize=500_000)
@@ -127,20 +124,14 @@ def vectors(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
     lexical = TfidfVectorizer(
         analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=0.6 if len(articles) > 20 else 1.0
     )
-    named = TfidfVectorizer(
-        analyzer=_entity_text, sublinear_tf=params.entity_sublinear, max_df=0.6 if len(articles) > 20 else 1.0
-    )
+    named = TfidfVectorizer(analyzer=_entity_text, sublinear_tf=True, max_df=0.6 if len(articles) > 20 else 1.0)
     blocks = []
-    for vectorizer, weight, rare in (
-        (lexical, 1.0, params.rarity_lexical),
-        (named, params.entity_weight, params.rarity_names),
-    ):
+    for vectorizer, weight in ((lexical, 1.0), (named, params.entity_weight)):
         try:
             block = vectorizer.fit_transform(list(articles))
         except ValueError:  # no features at all (e.g. no names anywhere)
             continue
-        if rare:
-            block = block @ diags(rarity(vectorizer.get_feature_names_out()))
+        block = block @ diags(rarity(vectorizer.get_feature_names_out()))
         blocks.append(normalize(block) * weight)
     if not blocks:
         return csr_matrix((len(articles), 1))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
@@ -152,17 +153,15 @@ def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story
         for i, s in enumerate(drafts)
     ]
 
-    def rank(story: Story) -> tuple[int, int, str, int]:
-        return (-len(story.sources), -len(story.articles), _negate(story.latest), -len(story.summary))
+    def rank(story: Story) -> tuple[int, int, int, int]:
+        # later dates first; unknown (or impossible, like 2019-02-31) dates last
+        newest = 0
+        if story.latest:
+            with contextlib.suppress(ValueError):
+                newest = Date.fromisoformat(story.latest).toordinal()
+        return (-len(story.sources), -len(story.articles), -newest, -len(story.summary))
 
     return sorted(stories, key=rank)
-
-
-def _negate(day: str | None) -> str:
-    """Sort key that puts later ISO dates first and unknown dates last."""
-    if not day:
-        return "~"
-    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in day)
 
 
 def edition_date(settings: Settings, clock: Clock, date: Date | None) -> Date:
@@ -215,7 +214,7 @@ def run_edition(
                 digest.article_count,
                 settings.output / day.isoformat(),
             )
-            return Digest(digest.date, digest.generated_at, digest.stories, digest.quarantined, outputs)
+            return replace(digest, outputs=outputs)
     finally:
         lock.release()
 

@@ -43,7 +43,7 @@ class Candidate:
     text: str
 
 
-def usable(sentence: str, index: int) -> bool:
+def usable(sentence: str) -> bool:
     """Whether a sentence can stand in a summary without its neighbours."""
     count = len(sentence.split())
     if count < 6 or count > 70 or sentence.rstrip("”’\"' ").endswith("?"):
@@ -167,10 +167,7 @@ def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> l
 def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
     """The cited summary of one story (its articles, in any order)."""
     candidates = [
-        Candidate(a, i, s)
-        for a, article in enumerate(articles)
-        for i, s in enumerate(article.sentences)
-        if usable(s, i)
+        Candidate(a, i, s) for a, article in enumerate(articles) for i, s in enumerate(article.sentences) if usable(s)
     ]
     if len(candidates) < 2:  # nothing passes the filters: fall back to the leads
         candidates = [Candidate(a, i, s) for a, art in enumerate(articles) for i, s in enumerate(art.sentences[:3])]
