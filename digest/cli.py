@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import DigestError
+from .errors import ConfigError, DigestError
 from .pipeline import run_edition, status, summarize_files
+from .scheduler import daemon_state, request_edition, serve
 
 log = logging.getLogger("digest")
 
@@ -111,6 +112,47 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="if another run holds the lock, wait up to this long instead of exiting",
     )
+    run.add_argument(
+        "--via-daemon",
+        action="store_true",
+        help="ask the running 'digest serve' on this store to make the edition now, and return at once",
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="run as a daemon: read articles as they arrive, make an edition every day",
+        description="""\
+Watch the inbox and read new files into the store as they arrive (a file is
+read once it has stopped changing), and make the edition at the scheduled
+times, exactly as 'digest run' would. An edition missed while the daemon was
+down is made once when it starts again.
+
+Runs in the foreground and logs to stderr (and to log_file if set). SIGTERM or
+Ctrl-C stops it after the edition in progress. 'digest run' keeps working
+beside it (the two never write an edition at the same time), and
+'digest run --via-daemon' (or SIGUSR1) asks the daemon for an edition now.
+Only one daemon runs per store.""",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_location_flags(serve)
+    _add_output_flags(serve)
+    serve.add_argument(
+        "--at",
+        action="append",
+        metavar="HH:MM",
+        help="time of day for the edition, in --timezone; repeat for several (default 07:00, or [schedule] at)",
+    )
+    serve.add_argument(
+        "--cron", metavar="EXPR", help="a 5-field cron expression instead of --at, e.g. '0 7 * * mon-fri'"
+    )
+    serve.add_argument(
+        "--poll",
+        action="store_const",
+        const="poll",
+        dest="watch",
+        help="list the inbox every few seconds instead of using file-system events (network shares)",
+    )
 
     summarize = commands.add_parser(
         "summarize",
@@ -148,6 +190,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         "timezone": getattr(args, "timezone", None),
         "max_stories": getattr(args, "max_stories", None),
         "summary_words": getattr(args, "summary_words", None),
+        "schedule_at": getattr(args, "at", None),
+        "schedule_cron": getattr(args, "cron", None),
+        "schedule_watch": getattr(args, "watch", None),
     }
     return load_settings(getattr(args, "config", None), overrides=overrides)
 
@@ -166,8 +211,26 @@ def _setup_logging(args: argparse.Namespace) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING if args.debug else logging.ERROR)
 
 
+def _log_to_file(settings: Settings, args: argparse.Namespace) -> None:
+    """Also log to settings.log_file (with timestamps), when one is set."""
+    if settings.log_file is None:
+        return
+    try:
+        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(settings.log_file, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"log_file {settings.log_file} cannot be written: {exc.strerror or exc}") from None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.via_daemon:
+        pid = request_edition(settings)
+        print(f"asked digest serve (pid {pid}) for an edition now; its log shows when it is written")
+        return 0
+    _log_to_file(settings, args)
     digest = run_edition(
         settings, date=args.date, include_all=args.include_all, pdf=False if args.no_pdf else None, wait=args.wait
     )
@@ -176,6 +239,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(digest.outputs[kind])
     if digest.quarantined:
         print(f"{len(digest.quarantined)} file(s) set aside; see 'digest status'", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    # A daemon's log is read later: every line gets its date and time.
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    _log_to_file(settings, args)
+    serve(settings)
     return 0
 
 
@@ -195,7 +269,8 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    report = status(_settings(args))
+    settings = _settings(args)
+    report = status(settings)
     print(f"inbox:            {report.inbox}")
     print(f"store:            {report.store}")
     print(f"articles known:   {report.articles}")
@@ -208,13 +283,20 @@ def _cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         print("last edition:     none yet")
+    daemon = daemon_state(settings)
+    if daemon.pid:
+        running = f"running (pid {daemon.pid})" if daemon.pid > 0 else "running"
+        due = f", next edition {daemon.next_edition:%Y-%m-%d %H:%M %Z}" if daemon.next_edition else ""
+        print(f"daemon:           {running}{due}")
+    else:
+        print("daemon:           not running")
     print(f"set aside:        {len(report.quarantined)} file(s)")
     for path, reason in report.quarantined:
         print(f"  {path}: {reason}")
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "summarize": _cmd_summarize, "status": _cmd_status}
+COMMANDS = {"run": _cmd_run, "serve": _cmd_serve, "summarize": _cmd_summarize, "status": _cmd_status}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,9 +35,13 @@ class EmailSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    at: tuple[str, ...] = ("07:00",)
-    cron: str | None = None
-    days: str = "*"
+    at: tuple[str, ...] = ("07:00",)  # times of day, "HH:MM" or "HH:MM:SS", in the settings' timezone
+    cron: str | None = None  # a 5-field cron expression; replaces at/days when set
+    days: str = "*"  # cron day-of-week field: "*", "mon-fri", "sat,sun", ...
+    watch: str = "auto"  # "auto": file-system events, polling where they are unavailable; "poll": always poll
+    poll_seconds: float = 5.0  # how often the inbox is listed when polling
+    settle_seconds: float = 2.0  # a file is read once it has not changed for this long
+    catch_up_days: float = 7.0  # a missed edition is made on start if it is at most this late
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,21 @@ class Settings:
         return load_timezone(self.timezone)
 
 
-def load_timezone(name: str | None) -> tzinfo:
-    if not name:
-        local = __import__("datetime").datetime.now().astimezone().tzinfo
+def local_timezone() -> tzinfo:
+    """The machine's time zone with its DST rules (not just today's UTC offset)."""
+    try:
+        import tzlocal
+
+        return tzlocal.get_localzone()
+    except Exception:  # no zone configured on the machine: today's offset is the best there is
+        local = datetime.now().astimezone().tzinfo
         assert local is not None
         return local
+
+
+def load_timezone(name: str | None) -> tzinfo:
+    if not name:
+        return local_timezone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -136,24 +150,46 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
 
 
-def _schedule_from(data: Mapping[str, Any], where: str) -> ScheduleSettings:
-    known = {"at", "cron", "days"}
+def parse_time_of_day(value: str) -> tuple[int, int, int] | None:
+    """(hour, minute, second) of "07:00" or "07:00:30", or None if it is not a time of day."""
+    parts = value.strip().split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) <= 2 for p in parts):
+        return None
+    hour, minute, second = (int(p) for p in [*parts, "0"][:3])
+    return (hour, minute, second) if hour < 24 and minute < 60 and second < 60 else None
+
+
+def _schedule_from(data: Mapping[str, Any], where: str, base: ScheduleSettings | None = None) -> ScheduleSettings:
+    known = {f.name for f in fields(ScheduleSettings)}
     for key in data:
         if key not in known:
             raise ConfigError(f"unknown setting {where}.{key}; known: {', '.join(sorted(known))}")
-    at = _str_list(f"{where}.at", data.get("at", list(ScheduleSettings.at)))
-    for value in at:
-        parts = value.split(":")
-        ok = len(parts) == 2 and all(p.isdigit() for p in parts)
-        if not ok or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60):
-            raise ConfigError(f"{where}.at: {value!r} is not a time of day like '07:00'")
-    cron = data.get("cron")
-    if cron is not None and (not isinstance(cron, str) or len(cron.split()) != 5):
-        raise ConfigError(f"{where}.cron must be a 5-field cron expression like '0 7 * * mon-fri'")
-    days = data.get("days", "*")
-    if not isinstance(days, str):
-        raise ConfigError(f"{where}.days must be a string like 'mon-fri' or '*'")
-    return ScheduleSettings(at=at, cron=cron, days=days)
+    values: dict[str, Any] = {}
+    if "at" in data:
+        at = _str_list(f"{where}.at", data["at"])
+        if not at:
+            raise ConfigError(f"{where}.at must list at least one time of day like '07:00'")
+        for value in at:
+            if parse_time_of_day(value) is None:
+                raise ConfigError(f"{where}.at: {value!r} is not a time of day like '07:00'")
+        values["at"] = at
+    if "cron" in data:
+        cron = data["cron"]
+        if cron is not None and (not isinstance(cron, str) or len(cron.split()) != 5):
+            raise ConfigError(f"{where}.cron must be a 5-field cron expression like '0 7 * * mon-fri'")
+        values["cron"] = cron
+    if "days" in data:
+        if not isinstance(data["days"], str) or not data["days"].strip():
+            raise ConfigError(f"{where}.days must be a string like 'mon-fri' or '*'")
+        values["days"] = data["days"]
+    if "watch" in data:
+        if data["watch"] not in ("auto", "poll"):
+            raise ConfigError(f"{where}.watch must be 'auto' or 'poll', not {data['watch']!r}")
+        values["watch"] = data["watch"]
+    for key in ("poll_seconds", "settle_seconds", "catch_up_days"):
+        if key in data:
+            values[key] = _coerce(f"{where}.{key}", data[key], float)
+    return replace(base or ScheduleSettings(), **values)
 
 
 def _email_from(data: Mapping[str, Any], where: str) -> EmailSettings:
@@ -238,9 +274,11 @@ def load_settings(
     for key, value in (overrides or {}).items():
         if value is None:
             continue
-        if key == "schedule_at":
-            schedule = replace(schedule, at=_str_list("--at", value), cron=None)
-            _schedule_from({"at": list(schedule.at)}, "--at")
+        if key.startswith("schedule_"):  # --at, --cron, --watch of `digest serve`
+            name = key.removeprefix("schedule_")
+            schedule = _schedule_from({name: value}, "schedule", schedule)
+            if name == "at":
+                schedule = replace(schedule, cron=None)
         elif key in _TOP_KEYS:
             values[key] = _coerce(f"--{key.replace('_', '-')}", value, _TOP_KEYS[key])
         else:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
@@ -33,6 +34,7 @@ class ScanReport:
     articles_added: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
     inbox_paths: list[str] = field(default_factory=list)
+    unsettled: int = 0  # files left for later because they were still being written
 
 
 def inbox_files(inbox: Path) -> Iterator[Path]:
@@ -58,9 +60,14 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def scan_inbox(settings: Settings, store: Store, clock: Clock) -> ScanReport:
-    """Ingest new and changed inbox files into the store; set aside what cannot be read."""
+def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: float = 0.0) -> ScanReport:
+    """Ingest new and changed inbox files into the store; set aside what cannot be read.
+
+    With ``settle_seconds``, a file modified more recently than that is left for a later scan
+    (counted in ``unsettled``): it may still be being written.
+    """
     report = ScanReport()
+    settled_before = time.time_ns() - int(settle_seconds * 1e9)
     known = store.files()
     pending: list[tuple[Path, str, os.stat_result, str]] = []
     inbox = settings.inbox.resolve() if settings.inbox.exists() else settings.inbox
@@ -74,6 +81,9 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock) -> ScanReport:
             continue  # vanished since the listing
         record = known.get(key)
         if record and record.size == info.st_size and record.mtime_ns == info.st_mtime_ns:
+            continue
+        if settle_seconds and max(info.st_mtime_ns, info.st_ctime_ns) > settled_before:
+            report.unsettled += 1
             continue
         sha = _sha256(path) or ""
         if record and sha and record.sha256 == sha:
@@ -164,6 +174,32 @@ def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story
     return sorted(stories, key=rank)
 
 
+# Reading the inbox always ends; a run waits this long for the daemon's reading to finish.
+INGEST_WAIT_SECONDS = 900.0
+
+
+@contextlib.contextmanager
+def ingest_lock(settings: Settings, wait: float = INGEST_WAIT_SECONDS) -> Iterator[None]:
+    """Held while inbox files are read into the store, so the daemon and a run never read one twice."""
+    lock = EditionLock(settings.store_path, "ingest", busy="another digest is still reading the inbox into this store")
+    lock.acquire(wait=wait)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def ingest(
+    settings: Settings, *, clock: Clock | None = None, settle_seconds: float = 0.0, wait: float = INGEST_WAIT_SECONDS
+) -> ScanReport:
+    """Read new and changed inbox files into the store now, without making an edition.
+
+    The daemon calls this as files arrive, so the daily edition finds them already ingested.
+    """
+    with ingest_lock(settings, wait), Store(settings.store_path) as store:
+        return scan_inbox(settings, store, clock or system_clock, settle_seconds)
+
+
 def edition_date(settings: Settings, clock: Clock, date: Date | None) -> Date:
     return date or clock().astimezone(settings.tz).date()
 
@@ -187,7 +223,8 @@ def run_edition(
     lock.acquire(wait=wait)
     try:
         with Store(settings.store_path) as store:
-            report = scan_inbox(settings, store, clock)
+            with ingest_lock(settings):
+                report = scan_inbox(settings, store, clock)
             paths = report.inbox_paths if include_all else None
             articles = store.articles_for_edition(day.isoformat(), paths)
             log.info("edition %s: %d article(s)", day.isoformat(), len(articles))

@@ -123,6 +123,15 @@ def _views(digest: Digest) -> list[StoryView]:
     return views
 
 
+def remove_leftovers(folder: Path, pattern: str = ".digest.*.tmp") -> None:
+    """Delete temporary files a killed run left behind (the caller holds the edition lock)."""
+    if folder.is_dir():
+        for leftover in folder.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                log.info("removed %s, left by an interrupted run", leftover)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -224,6 +233,7 @@ def write_edition(
     following = f"../{later[0]}/digest.html" if later else None
     outputs: dict[str, str] = {}
     try:
+        remove_leftovers(folder)
         json_bytes = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
         _atomic_write(folder / "digest.json", json_bytes)
         outputs["json"] = str(folder / "digest.json")
@@ -241,6 +251,7 @@ def write_edition(
 
 def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
     """output/index.html: every edition, newest first, with links to its HTML and PDF."""
+    remove_leftovers(output, ".index.html.*.tmp")
     env = _environment()
     css = stylesheet("html")
     rows = []

@@ -261,16 +261,19 @@ class Store:
 
 
 class EditionLock:
-    """An exclusive lock beside the store, held while an edition is made.
+    """An exclusive lock beside the store: ``edition`` while an edition is made, ``ingest`` while
+    the inbox is read into the store, ``daemon`` while ``digest serve`` runs.
 
     ``flock`` is released by the kernel when the holder dies, so a crashed run never blocks the
     next one; the lock file is removed on a clean release.
     """
 
-    def __init__(self, store_path: Path, name: str = "edition") -> None:
+    def __init__(self, store_path: Path, name: str = "edition", busy: str | None = None) -> None:
         self.path = store_path.with_name(f"{store_path.name}.{name}.lock")
         self.name = name
+        self.busy = busy or f"another digest {name} is in progress on this store"
         self._fd: int | None = None
+        self.previous_holder: int | None = None
 
     def acquire(self, wait: float = 0.0) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -286,10 +289,7 @@ class EditionLock:
                 if time.monotonic() >= deadline:
                     holder = self.holder()
                     who = f" (pid {holder})" if holder else ""
-                    raise LockBusyError(
-                        f"another digest {self.name} is in progress on this store{who}; "
-                        "wait for it to finish or use --wait SECONDS"
-                    ) from None
+                    raise LockBusyError(f"{self.busy}{who}; wait for it to finish or use --wait SECONDS") from None
                 time.sleep(0.2)
                 continue
             # The file may have been removed by the previous holder after we opened it.
@@ -300,6 +300,9 @@ class EditionLock:
             if not same:
                 os.close(fd)
                 continue
+            # A pid still written here belongs to a holder that died without releasing the lock.
+            left = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            self.previous_holder = int(left) if left.isdigit() and int(left) != os.getpid() else None
             os.ftruncate(fd, 0)
             os.write(fd, str(os.getpid()).encode())
             self._fd = fd
@@ -311,6 +314,22 @@ class EditionLock:
         except OSError:
             return None
         return int(text) if text.isdigit() else None
+
+    def held_by(self) -> int | None:
+        """The pid of the live process holding this lock, or None if nobody holds it."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return self.holder() or -1
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)
 
     def release(self) -> None:
         if self._fd is None:

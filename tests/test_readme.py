@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .conftest import REPO
@@ -56,3 +57,37 @@ def test_usage_examples_run(tmp_path):
         )
         assert result.returncode == 0, (line, result.stderr)
     assert (tmp_path / "output" / "2019-11-03" / "digest.json").is_file()
+
+
+def test_daemon_examples_run(tmp_path):
+    """Each `digest serve` line starts a daemon; the other lines are run while it is up."""
+    shutil.copytree(REPO / "inbox", tmp_path / "inbox")
+    (block,) = blocks("Running it every day")
+    lines = [shlex.split(line) for line in commands(block)]
+    serving = [args for args in lines if args[:2] == ["digest", "serve"]]
+    others = [args for args in lines if args[:2] != ["digest", "serve"]]
+    assert serving and others
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args in serving:
+        log = tmp_path / "serve.log"
+        with log.open("w") as stderr:
+            daemon = subprocess.Popen([sys.executable, "-m", "digest", *args[1:]], cwd=tmp_path, stderr=stderr, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while "watching" not in log.read_text() and time.monotonic() < deadline and daemon.poll() is None:
+                time.sleep(0.1)
+            assert "watching" in log.read_text(), log.read_text()
+            for other in others:
+                result = subprocess.run(
+                    [sys.executable, "-m", "digest", *other[1:]],
+                    cwd=tmp_path,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    env=env,
+                )
+                assert result.returncode == 0, (other, result.stderr)
+        finally:
+            daemon.terminate()
+            assert daemon.wait(timeout=120) == 0, log.read_text()
+    assert "edition requested from outside" in log.read_text()

@@ -1,0 +1,405 @@
+"""``digest serve``: watch the inbox, ingest articles as they arrive, publish on a schedule.
+
+Three threads share the work:
+
+* the **watcher** (watchdog: inotify events, or polling where events are unavailable) only notes
+  that something changed in the inbox;
+* the **reader** waits until the inbox has been quiet for ``settle_seconds`` and reads new files
+  into the store (files modified more recently are left for the next pass: they may still be
+  being written), so the daily edition finds its articles already ingested;
+* **APScheduler** runs the edition job at the configured times in the configured time zone. The
+  job lives in a persistent job store (a table of the state database), so an edition that falls
+  due while the daemon is down is made once when it starts again: ``coalesce`` folds any number
+  of missed runs into one, and ``misfire_grace_time`` is set deliberately (``catch_up_days``)
+  instead of APScheduler's default of one second, which would silently drop it.
+
+The main thread waits for signals: SIGTERM/SIGINT stop the daemon after the current step (an
+edition in progress is finished; a second signal abandons it, which is safe because outputs are
+renamed into place whole and the store is transactional); SIGUSR1 asks for an edition now
+(``digest run --via-daemon`` sends it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from .config import ScheduleSettings, Settings, parse_time_of_day
+from .errors import ConfigError, DigestError
+from .ingest import is_candidate
+from .pipeline import ingest, run_edition
+from .store import EditionLock
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "edition"
+JOB_TABLE = "schedule_jobs"
+# A scheduled edition waits this long for a manual run holding the edition lock.
+EDITION_WAIT_SECONDS = 3600.0
+# Even with file-system events, the inbox is listed this often in case an event was missed.
+RESCAN_SECONDS = 300.0
+
+
+def build_trigger(schedule: ScheduleSettings, tz: tzinfo) -> Any:
+    """The APScheduler trigger for the schedule, in time zone ``tz`` (DST-correct cron arithmetic)."""
+    from apscheduler.triggers.combining import OrTrigger
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        if schedule.cron:
+            return CronTrigger.from_crontab(schedule.cron, timezone=tz)
+        triggers = []
+        for text in schedule.at:
+            parsed = parse_time_of_day(text)
+            if parsed is None:
+                raise ConfigError(f"schedule.at: {text!r} is not a time of day like '07:00'")
+            hour, minute, second = parsed
+            triggers.append(
+                CronTrigger(day_of_week=schedule.days, hour=hour, minute=minute, second=second, timezone=tz)
+            )
+    except ValueError as exc:
+        what = f"schedule.cron {schedule.cron!r}" if schedule.cron else f"schedule.days {schedule.days!r}"
+        raise ConfigError(f"{what} is not valid: {exc}") from None
+    return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
+
+
+def describe_schedule(schedule: ScheduleSettings) -> str:
+    if schedule.cron:
+        return f"cron '{schedule.cron}'"
+    days = "" if schedule.days == "*" else f" on {schedule.days}"
+    return f"at {', '.join(schedule.at)}{days}"
+
+
+def daemon_lock(settings: Settings) -> EditionLock:
+    return EditionLock(settings.store_path, "daemon", busy="another digest serve is already running on this store")
+
+
+@dataclass(frozen=True)
+class DaemonState:
+    pid: int | None  # the running daemon, or None
+    next_edition: datetime | None  # when the scheduled edition is next due (as stored by the daemon)
+
+
+def daemon_state(settings: Settings) -> DaemonState:
+    """What ``digest status`` says about the daemon: is one running, and when is the next edition due."""
+    pid = daemon_lock(settings).held_by()
+    due: datetime | None = None
+    path = settings.store_path
+    if path.exists():
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            try:
+                row = db.execute(f"SELECT next_run_time FROM {JOB_TABLE} WHERE id = ?", (JOB_ID,)).fetchone()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            row = None  # no daemon has run on this store yet
+        if row and row[0] is not None:
+            due = datetime.fromtimestamp(row[0], settings.tz)
+    return DaemonState(pid, due)
+
+
+def request_edition(settings: Settings) -> int:
+    """Ask the running daemon for an edition now (SIGUSR1); return its pid."""
+    pid = daemon_lock(settings).held_by()
+    if pid is None or pid <= 0:
+        raise DigestError(f"no digest serve is running on {settings.store_path}; run 'digest run' without --via-daemon")
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except ProcessLookupError:
+        raise DigestError(f"the digest serve with pid {pid} has just stopped; run 'digest run' instead") from None
+    except PermissionError:
+        raise DigestError(f"not allowed to signal the digest serve with pid {pid} (it runs as another user)") from None
+    return pid
+
+
+def _scheduled_edition() -> None:
+    """The persistent job's target (stored by reference, so it must be a module-level function)."""
+    daemon = Daemon.current
+    if daemon is None:  # pragma: no cover - the job store is only processed by a running daemon
+        log.error("scheduled edition fired outside a running daemon; ignored")
+        return
+    reason, daemon.catching_up = ("catch-up" if daemon.catching_up else "scheduled"), False
+    daemon.make_edition(reason)
+
+
+class Daemon:
+    """One running ``digest serve``. Create, then :meth:`run` (blocks until stopped)."""
+
+    current: Daemon | None = None
+
+    def __init__(self, settings: Settings, *, deliver: Callable[[Settings, Any], None] | None = None) -> None:
+        self.settings = settings
+        self.schedule = settings.schedule
+        self.tz = settings.tz
+        self.trigger = build_trigger(self.schedule, self.tz)  # configuration errors surface before anything starts
+        self.deliver = deliver
+        self.stop = threading.Event()
+        self.changed = threading.Event()
+        self.requests: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.signals = 0
+        self.catching_up = False  # the stored job's next run is the catch-up of a missed edition
+        self.lock = daemon_lock(settings)
+        self.scheduler: Any = None
+        self.observer: Any = None
+        self.reader: threading.Thread | None = None
+
+    # the edition job ------------------------------------------------------------------------
+    def make_edition(self, reason: str) -> None:
+        """Make today's edition (exactly what ``digest run`` makes), then deliver it if configured."""
+        started = time.monotonic()
+        log.info("edition job started (%s)", reason)
+        try:
+            digest = run_edition(self.settings, wait=EDITION_WAIT_SECONDS)
+        except DigestError as exc:
+            log.error("edition job failed after %.1f s: %s", time.monotonic() - started, exc)
+            return
+        except Exception:
+            log.exception("edition job failed after %.1f s with an unexpected error", time.monotonic() - started)
+            return
+        log.info(
+            "edition job finished in %.1f s: edition %s, %d article(s), %d story(ies), %d file(s) set aside",
+            time.monotonic() - started,
+            digest.date.isoformat(),
+            digest.article_count,
+            len(digest.stories),
+            len(digest.quarantined),
+        )
+        if self.deliver is not None:
+            try:
+                self.deliver(self.settings, digest.date)
+            except DigestError as exc:
+                log.error("delivery of edition %s failed: %s", digest.date.isoformat(), exc)
+            except Exception:
+                log.exception("delivery of edition %s failed with an unexpected error", digest.date.isoformat())
+
+    # reading the inbox as files arrive ---------------------------------------------------------
+    def _read_inbox(self) -> None:
+        settle = self.schedule.settle_seconds
+        timeout: float | None = 0.0  # read once at start: files may have arrived while the daemon was down
+        while not self.stop.is_set():
+            if timeout is None or timeout > 0:
+                self.changed.wait(RESCAN_SECONDS if timeout is None else timeout)
+            if self.stop.is_set():
+                return
+            # Wait for a quiet inbox: a copy of many files produces a burst of events.
+            while self.changed.is_set() and not self.stop.is_set():
+                self.changed.clear()
+                self.stop.wait(settle)
+            if self.stop.is_set():
+                return
+            started = time.monotonic()
+            try:
+                report = ingest(self.settings, settle_seconds=settle)
+            except DigestError as exc:
+                log.error("reading the inbox failed: %s", exc)
+                timeout = RESCAN_SECONDS / 10
+                continue
+            except Exception:
+                log.exception("reading the inbox failed with an unexpected error")
+                timeout = RESCAN_SECONDS / 10
+                continue
+            if report.files_read:
+                log.info(
+                    "inbox: read %d file(s) as they arrived in %.1f s: %d new article(s), %d set aside",
+                    report.files_read,
+                    time.monotonic() - started,
+                    report.articles_added,
+                    len(report.quarantined),
+                )
+            # Files still being written are looked at again once they have had time to settle.
+            timeout = settle if report.unsettled else None
+
+    def _start_watching(self) -> None:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        inbox = self.settings.inbox
+        changed = self.changed
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                # Our own reads produce "opened"/"closed_no_write" events: those must not wake the reader.
+                if event.event_type not in ("created", "modified", "moved", "closed"):
+                    return
+                target = event.dest_path if event.event_type == "moved" else event.src_path
+                name = Path(os.fsdecode(target))
+                if event.is_directory or is_candidate(name):
+                    changed.set()
+
+        if not inbox.is_dir():
+            inbox.mkdir(parents=True, exist_ok=True)
+            log.info("created the inbox folder %s", inbox)
+        observer: Any = None
+        if self.schedule.watch == "auto":
+            try:
+                observer = Observer()
+                observer.schedule(Handler(), str(inbox), recursive=True)
+                observer.start()
+                log.info("watching %s for new articles (file-system events)", inbox)
+            except OSError as exc:
+                log.warning("file-system events are unavailable for %s (%s); polling instead", inbox, exc)
+                observer = None
+        if observer is None:
+            observer = PollingObserver(timeout=self.schedule.poll_seconds)
+            observer.schedule(Handler(), str(inbox), recursive=True)
+            observer.start()
+            log.info("watching %s for new articles (polling every %g s)", inbox, self.schedule.poll_seconds)
+        self.observer = observer
+        self.reader = threading.Thread(target=self._read_inbox, name="digest-reader", daemon=True)
+        self.reader.start()
+
+    # the schedule ---------------------------------------------------------------------------------
+    def _start_scheduler(self) -> None:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        store = SQLAlchemyJobStore(
+            url=f"sqlite:///{self.settings.store_path}",
+            tablename=JOB_TABLE,
+            engine_options={"connect_args": {"timeout": 30}},
+        )
+        grace = int(self.schedule.catch_up_days * 86400)
+        scheduler = BackgroundScheduler(
+            jobstores={"default": store, "memory": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(max_workers=1)},  # one edition at a time
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+            timezone=self.tz,
+        )
+        scheduler.start(paused=True)
+        self.scheduler = scheduler
+        now = datetime.now(self.tz)
+        job = scheduler.get_job(JOB_ID)
+        missed = self._last_missed_run(job, now) if job is not None else None
+        if job is not None and repr(job.trigger) == repr(self.trigger):
+            # Unchanged schedule: APScheduler itself runs the missed edition (once) on resume.
+            self.catching_up = missed is not None and now - missed <= timedelta(seconds=grace)
+        else:
+            if job is not None:
+                log.info("schedule changed: now %s", describe_schedule(self.schedule))
+            scheduler.add_job(_scheduled_edition, self.trigger, id=JOB_ID, name="daily edition", replace_existing=True)
+            if missed is not None and now - missed <= timedelta(seconds=grace):
+                self._run_soon("catch-up")
+        if missed is not None:
+            late = now - missed
+            if late <= timedelta(seconds=grace):
+                log.info("the edition due at %s was missed (%s ago); making it now", _when(missed), _ago(late))
+            else:
+                log.warning(
+                    "the edition due at %s was missed %s ago, more than catch_up_days; its articles wait "
+                    "for the next edition",
+                    _when(missed),
+                    _ago(late),
+                )
+        scheduler.resume()
+        upcoming = self.trigger.get_next_fire_time(None, now)
+        log.info("editions %s (%s); next at %s", describe_schedule(self.schedule), self.tz, _when(upcoming))
+
+    def _last_missed_run(self, job: Any, now: datetime) -> datetime | None:
+        """The latest time the stored job should have run before ``now``, if it did not."""
+        due = job.next_run_time
+        if due is None or due > now:
+            return None
+        last = due
+        for _ in range(100_000):  # a schedule firing every minute, down for two months
+            following = job.trigger.get_next_fire_time(last, now)
+            if following is None or following > now:
+                break
+            last = following
+        return last
+
+    def _run_soon(self, reason: str) -> None:
+        self.scheduler.add_job(self.make_edition, args=(reason,), jobstore="memory", misfire_grace_time=None)
+
+    # signals and the main loop -----------------------------------------------------------------
+    def _on_signal(self, number: int, frame: FrameType | None) -> None:
+        if number == signal.SIGUSR1:
+            self.requests.put("requested")
+            return
+        self.signals += 1
+        if self.signals > 1:
+            log.warning("second %s: stopping now; an edition in progress is abandoned", signal.Signals(number).name)
+            os._exit(130 if number == signal.SIGINT else 143)
+        self.requests.put("stop")
+
+    def run(self) -> None:
+        """Start everything, then block until SIGTERM/SIGINT."""
+        self.lock.acquire(wait=1.0)
+        if self.lock.previous_holder:
+            log.warning(
+                "a previous digest serve (pid %d) ended without stopping cleanly; taking over",
+                self.lock.previous_holder,
+            )
+        Daemon.current = self
+        handlers = {
+            number: signal.signal(number, self._on_signal) for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
+        }
+        log.info(
+            "digest serve started (pid %d): inbox %s, output %s", os.getpid(), self.settings.inbox, self.settings.output
+        )
+        try:
+            self._start_scheduler()
+            self._start_watching()
+            while True:
+                try:
+                    request = self.requests.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if request == "stop":
+                    break
+                log.info("edition requested from outside")
+                self._run_soon(request)
+        finally:
+            self._shutdown()
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+            Daemon.current = None
+            self.lock.release()
+        log.info("digest serve stopped")
+
+    def _shutdown(self) -> None:
+        log.info("stopping: finishing the step in progress")
+        self.stop.set()
+        self.changed.set()
+        if self.observer is not None:
+            self.observer.stop()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self.reader is not None:
+            self.reader.join()
+        if self.observer is not None:
+            self.observer.join()
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z") if moment else "never"
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def serve(settings: Settings, *, deliver: Callable[[Settings, Any], None] | None = None) -> None:
+    """Run the daemon in this process until SIGTERM/SIGINT."""
+    Daemon(settings, deliver=deliver).run()
