@@ -27,7 +27,9 @@ from .segment import content_terms, split_sentences
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TERMINAL = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
+_INNER_SENTENCE_END = re.compile(r"[a-z][.!?]['\"”’]?\s+[A-Z]")
 _CLOSES_QUOTE = re.compile(r"[”\"»]$")
 
 # The reader or the site speaking to the reader, together with something to do on the site.
@@ -135,7 +137,8 @@ def _unwrap(lines: list[str]) -> list[tuple[str, int]]:
 def classify(text: str, blank_before: int = 0) -> Line:
     """Give one line its role by its shape alone (repetition is handled per document)."""
     tokens = text.split()
-    n = len(tokens)
+    # Chinese and Japanese are written without spaces: about two characters make a word.
+    n = len(tokens) + len(_CJK.findall(text)) // 2
     line = Line(text=text, role="head", words=n, blank_before=blank_before)
     letters = len(_LETTER.findall(text))
     if letters == 0 or letters < 0.4 * len(text.replace(" ", "")) or _DIMENSIONS.match(text):
@@ -164,7 +167,12 @@ def classify(text: str, blank_before: int = 0) -> Line:
     if not terminal and n <= 30 and _TRAILING_DATE.search(text):
         line.role, line.kind = "aside", "caption"
         return line
-    if (terminal and n >= 5) or n >= 20 or (_CLOSES_QUOTE.search(text) and n >= 8):
+    if (
+        (terminal and n >= 5)
+        or n >= 20
+        or (_CLOSES_QUOTE.search(text) and n >= 8)
+        or (n >= 10 and _INNER_SENTENCE_END.search(text))
+    ):
         line.role = "body"
     return line
 

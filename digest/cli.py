@@ -207,8 +207,10 @@ def _setup_logging(args: argparse.Namespace) -> None:
     root.setLevel(logging.WARNING)
     log.setLevel(logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO)
     # Libraries we call speak only when something is wrong (or with --debug).
-    for noisy in ("weasyprint", "fontTools", "trafilatura", "htmldate", "charset_normalizer"):
+    for noisy in ("weasyprint", "fontTools", "htmldate", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING if args.debug else logging.ERROR)
+    # trafilatura reports unusable pages as errors; we report them ourselves, as set-aside files.
+    logging.getLogger("trafilatura").setLevel(logging.WARNING if args.debug else logging.CRITICAL)
 
 
 def _log_to_file(settings: Settings, args: argparse.Namespace) -> None:

@@ -49,6 +49,33 @@ def is_candidate(path: Path) -> bool:
     return not _IGNORED.search(path.name)
 
 
+# Encodings preferred when the detector finds several equally likely: the common ones for news text.
+_PREFERRED = ("cp1252", "iso8859_1", "iso8859_15", "cp1250", "iso8859_2")
+
+
+def _mostly_utf8(data: bytes, error: UnicodeDecodeError) -> str | None:
+    """UTF-8 with a few broken bytes (a file cut mid-character, a stray byte) is still UTF-8."""
+    if error.reason == "unexpected end of data" and error.start >= len(data) - 3:
+        return data[: error.start].decode("utf-8", errors="replace").replace("\ufffd", "")
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    wide = sum(1 for char in text if ord(char) > 127) - broken  # well-formed multi-byte characters
+    if broken * 1000 <= len(data) and wide >= 3 * broken:
+        return text.replace("\ufffd", "")
+    return None
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data[:2_000_000])
+    best = matches.best()
+    if best is None:
+        return None
+    tied = {m.encoding for m in matches if m.chaos == best.chaos and m.coherence == best.coherence}
+    return next((name for name in _PREFERRED if name in tied), best.encoding)
+
+
 def decode_bytes(data: bytes) -> str | None:
     """Decode text of unknown encoding; None when it is not text at all."""
     for bom, codec in (
@@ -63,18 +90,17 @@ def decode_bytes(data: bytes) -> str | None:
                 return data.decode(codec)
             except UnicodeDecodeError:
                 return None
+    text: str | None
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+    except UnicodeDecodeError as error:
+        text = _mostly_utf8(data, error)
     if text is None:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:2_000_000]).best()
-        if best is None:
+        encoding = _guess_encoding(data)
+        if encoding is None:
             return None
         try:
-            text = data.decode(best.encoding)
+            text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             return None
     # Control characters other than whitespace mean binary data, whatever the decoder said.

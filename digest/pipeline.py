@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,10 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
             continue  # vanished since the listing
         record = known.get(key)
         if record and record.size == info.st_size and record.mtime_ns == info.st_mtime_ns:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            # Links, pipes and devices are never opened (a pipe would block): read_file says why.
+            pending.append((path, key, info, ""))
             continue
         if settle_seconds and max(info.st_mtime_ns, info.st_ctime_ns) > settled_before:
             report.unsettled += 1

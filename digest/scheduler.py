@@ -169,7 +169,7 @@ class Daemon:
             log.exception("edition job failed after %.1f s with an unexpected error", time.monotonic() - started)
             return
         log.info(
-            "edition job finished in %.1f s: edition %s, %d article(s), %d story(ies), %d file(s) set aside",
+            "edition job finished in %.1f s: edition %s, %d articles, %d stories, %d files set aside",
             time.monotonic() - started,
             digest.date.isoformat(),
             digest.article_count,

@@ -64,7 +64,23 @@ def split_sentences(text: str) -> list[str]:
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)
-    return merged
+    return [part for piece in merged for part in _split_cjk(piece)]
+
+
+# Chinese and Japanese end sentences with full-width marks and no space, which syntok does not see.
+_CJK_SENTENCE = re.compile(r"[^。！？]+(?:[。！？]+[”’」』）)]*|$)")
+
+
+def _split_cjk(sentence: str) -> list[str]:
+    if not any(mark in sentence[:-1] for mark in "。！？"):
+        return [sentence]
+    parts: list[str] = []
+    for part in (p.strip() for p in _CJK_SENTENCE.findall(sentence)):
+        if parts and part and (len(part) <= 6 or parts[-1][-1] not in "。！？”’」』）)"):
+            parts[-1] += part  # an attribution after a quotation (“……。”他说。) stays with it
+        elif part:
+            parts.append(part)
+    return parts
 
 
 def words(text: str) -> list[str]:

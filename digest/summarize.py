@@ -164,6 +164,10 @@ def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> l
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
 
 
+# At most this many sentences of a story are ranked (the pairwise matrices grow with its square).
+MAX_CANDIDATES = 1500
+
+
 def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
     """The cited summary of one story (its articles, in any order)."""
     candidates = [
@@ -173,6 +177,10 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         candidates = [Candidate(a, i, s) for a, art in enumerate(articles) for i, s in enumerate(art.sentences[:3])]
     if not candidates:
         return ()
+    if len(candidates) > MAX_CANDIDATES:
+        # Ranking compares every pair of candidates: a giant story (or one endless article) keeps
+        # the sentences nearest the top of each article, where news puts what matters.
+        candidates = sorted(candidates, key=lambda c: (c.index, c.article))[:MAX_CANDIDATES]
     terms = [content_terms(c.text) for c in candidates]
     centrality = sumy_lexrank_scores(terms)
     centrality = centrality / (centrality.max() or 1.0)
