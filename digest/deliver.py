@@ -525,13 +525,19 @@ def describe(exc: BaseException, email: EmailSettings) -> tuple[bool, str]:
 # ---- sending ------------------------------------------------------------------------------------
 
 
-def recipients_of(email: EmailSettings, recipients: Sequence[str] | None) -> list[str]:
-    """The bare addresses to send to (``recipients`` if given, else [email] to), each once."""
+def recipients_of(email: EmailSettings, recipients: Sequence[str] | None) -> dict[str, str]:
+    """{bare address: as written} for ``recipients`` if given, else [email] to; each address once.
+
+    The bare address is the recipient's key in the store; the written form ('Ada <ada@…>') is
+    the message's To header."""
     given = list(recipients) if recipients is not None else list(email.to)
     where = "--to" if recipients is not None else "email.to"
     if not given:
         raise ConfigError('nobody to send to: set to = ["reader@example.org"] in [email] or give --to')
-    return list(dict.fromkeys(check_address(where, value) for value in given))
+    written: dict[str, str] = {}
+    for value in given:
+        written.setdefault(check_address(where, value), value.strip())
+    return written
 
 
 def send_edition(
@@ -581,7 +587,7 @@ def _send(
     email: EmailSettings,
     edition: Edition,
     store: Store,
-    addresses: list[str],
+    written: dict[str, str],
     force: bool,
     clock: Clock,
     sleep: Sleep,
@@ -590,6 +596,7 @@ def _send(
     context: ssl.SSLContext | None,
 ) -> SendReport:
     day = edition.date.isoformat()
+    addresses = list(written)
     assert email.sender is not None
     sender = parseaddr(email.sender)[1]
     results: dict[str, RecipientResult] = {}
@@ -621,7 +628,7 @@ def _send(
         messages[address] = compose(
             edition,
             sender=email.sender,
-            recipient=address,
+            recipient=written[address],
             subject_template=email.subject,
             now=clock(),
             max_stories=settings.max_stories,

@@ -12,12 +12,15 @@ import ipaddress
 import json
 import logging
 import os
+import re
+import shlex
 import shutil
 import socket
 import sqlite3
 import ssl
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from email import policy
@@ -33,6 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from digest import cli
 from digest.config import EmailSettings, Settings, load_settings
 from digest.deliver import send_edition
 from digest.errors import ConfigError, DeliveryError
@@ -630,6 +634,23 @@ def test_password_from_a_file(smtp, make_settings, certificates, tmp_path):
 # ---- the command line ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def main_in_process(capsys) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    """cli.main in this process (no interpreter start-up); the logging it sets up is undone after."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("digest").level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    yield run
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    logging.getLogger("digest").setLevel(saved[2])
+
+
 def digest_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "digest", *args],
@@ -641,7 +662,7 @@ def digest_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subp
     )
 
 
-def test_cli_send_prints_one_line_per_recipient(smtp, edition_output, tmp_path):
+def test_cli_send_prints_one_line_per_recipient(smtp, edition_output, tmp_path, monkeypatch, main_in_process):
     server = smtp(Mailbox(refuse={"grace@example.org"}))
     shutil.copy(edition_output / "digest.sqlite3", tmp_path / "digest.sqlite3")
     (tmp_path / "digest.toml").write_text(
@@ -657,21 +678,18 @@ def test_cli_send_prints_one_line_per_recipient(smtp, edition_output, tmp_path):
     ]
     assert "digest: error: 1 of 2 recipient(s) did not get the edition" in first.stderr
 
-    second = digest_cli("send", "--date", "2019-11-03", "--to", "ada@example.org", cwd=tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith("skipped  ada@example.org  already sent ")
-    assert len(server.mailbox.received) == 1
-
-    missing = digest_cli("send", "--date", "2019-11-05", cwd=tmp_path)
-    assert missing.returncode == 7 and missing.stdout == ""
-    assert missing.stderr.strip() == (
+    monkeypatch.chdir(tmp_path)
+    code, out, err = main_in_process("send", "--date", "2019-11-05")
+    assert (code, out, err.strip()) == (
+        7,
+        "",
         "digest: error: there is no edition for 2019-11-05; the latest is 2019-11-03. "
-        "Make it with 'digest run --date 2019-11-05'"
+        "Make it with 'digest run --date 2019-11-05'",
     )
-    assert "Traceback" not in first.stderr + second.stderr + missing.stderr
+    assert "Traceback" not in first.stderr
 
 
-def test_cli_run_send_sends_once_across_reruns(smtp, tmp_path):
+def test_cli_run_send_sends_once_across_reruns(smtp, tmp_path, monkeypatch, main_in_process):
     server = smtp()
     shutil.copytree(SEEDS, tmp_path / "inbox")
     (tmp_path / "digest.toml").write_text(
@@ -692,8 +710,55 @@ def test_cli_run_send_sends_once_across_reruns(smtp, tmp_path):
     assert len(server.mailbox.received) == 1
 
     (tmp_path / "plain.toml").write_text('timezone = "UTC"\n')
-    unconfigured = digest_cli("run", "--send", "--config", "plain.toml", cwd=tmp_path)
-    assert unconfigured.returncode == 2
-    assert unconfigured.stderr.strip() == (
-        "digest: error: --send needs an [email] table in digest.toml (see digest.example.toml)"
+    monkeypatch.chdir(tmp_path)
+    code, out, err = main_in_process("run", "--send", "--config", "plain.toml")
+    assert (code, out, err.strip()) == (
+        2,
+        "",  # nothing was made
+        "digest: error: --send needs an [email] table in digest.toml (see digest.example.toml)",
     )
+
+
+def test_the_readme_email_example_works(smtp, tmp_path, monkeypatch, main_in_process):
+    """The README's [email] example and commands, run against a local server instead of smtp.example.org."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## E-mail\n", 1)[1].split("\n## ", 1)[0]
+    (toml,) = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (block,) = re.findall(r"```sh\n(.*?)```", section, re.S)
+    mailbox = Mailbox(accounts={"digest@example.org": PASSWORD})
+    server = smtp(mailbox, auth_require_tls=False)
+    # the example as written, pointed at the test server (which speaks no TLS)
+    example = tomllib.loads(toml)["email"]
+    assert (example["host"], example["port"], example["security"]) == ("smtp.example.org", 587, "starttls")
+    config = toml.replace('host = "smtp.example.org"', 'host = "127.0.0.1"').replace(
+        "port = 587", f"port = {server.port}"
+    )
+    config = config.replace('security = "starttls"', 'security = "none"')
+    (tmp_path / "digest.toml").write_text(f'timezone = "UTC"\npdf = false\n{config}')
+    shutil.copytree(SEEDS, tmp_path / "inbox")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(example["password_env"], PASSWORD)
+    outputs = []
+    for line in block.splitlines():
+        args = shlex.split(line.split("  #")[0])
+        assert args[0] == "digest"
+        code, out, err = main_in_process(*args[1:])
+        assert code == 0, (line, err)
+        assert PASSWORD not in out + err
+        outputs.append(out.splitlines())
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [
+        ["ada@example.org"],
+        ["grace@example.org"],
+        ["ada@example.org"],
+    ]
+    assert mailbox.logins == ["digest@example.org"] * 2
+    assert [line.split()[:2] for line in outputs[0][-2:]] == [
+        ["sent", "ada@example.org"],
+        ["sent", "grace@example.org"],
+    ]
+    assert [line.split()[:2] for line in outputs[1]] == [
+        ["skipped", "ada@example.org"],
+        ["skipped", "grace@example.org"],
+    ]
+    assert [line.split()[:2] for line in outputs[2]] == [["sent", "ada@example.org"]]
+    assert mailbox.messages()[1]["To"] == "Grace Hopper <grace@example.org>"
