@@ -43,7 +43,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .config import EmailSettings, Settings, check_address, port_mismatch
 from .errors import ConfigError, DeliveryError
 from .render import nice_date, templates_dir
-from .store import EditionLock, Store
+from .store import DeliveryRecord, EditionLock, Store
 
 log = logging.getLogger(__name__)
 
@@ -582,6 +582,20 @@ def send_edition(
         lock.release()
 
 
+def _skip_reason(previous: DeliveryRecord | None, force: bool) -> str | None:
+    """Why this recipient is not sent to this time, or None to send."""
+    if previous is None or force:
+        return None
+    if previous.status == "sent":
+        return f"already sent {previous.sent_at} ({previous.reply}); use --force to send it again"
+    if previous.status == "sending":
+        return (
+            f"an earlier send stopped while handing the message over ({previous.updated_at}), "
+            "so it may have arrived; use --force to send it again"
+        )
+    return None
+
+
 def _send(
     settings: Settings,
     email: EmailSettings,
@@ -596,87 +610,44 @@ def _send(
     context: ssl.SSLContext | None,
 ) -> SendReport:
     day = edition.date.isoformat()
-    addresses = list(written)
     assert email.sender is not None
-    sender = parseaddr(email.sender)[1]
-    results: dict[str, RecipientResult] = {}
+    skipped: dict[str, RecipientResult] = {}
     messages: dict[str, EmailMessage] = {}
-    for address in addresses:
+    for address, as_written in written.items():
         previous = store.delivery(day, address)
-        if previous and not force and previous.status == "sent":
-            results[address] = RecipientResult(
-                address,
-                "skipped",
-                f"already sent {previous.sent_at} ({previous.reply}); use --force to send it again",
-                previous.message_id,
-                previous.attempts,
-            )
-            continue
-        if previous and not force and previous.status == "sending":
-            results[address] = RecipientResult(
-                address,
-                "skipped",
-                f"an earlier send stopped while handing the message over ({previous.updated_at}), "
-                "so it may have arrived; use --force to send it again",
-                previous.message_id,
-                previous.attempts,
-            )
+        reason = _skip_reason(previous, force)
+        if reason is not None and previous is not None:
+            skipped[address] = RecipientResult(address, "skipped", reason, previous.message_id, previous.attempts)
             continue
         # A retry of a message that may have got through keeps its Message-ID, so mail clients can
         # see it is the same message; a forced re-send is a new message.
-        reuse = previous.message_id if previous and not force else None
         messages[address] = compose(
             edition,
             sender=email.sender,
-            recipient=written[address],
+            recipient=as_written,
             subject_template=email.subject,
             now=clock(),
             max_stories=settings.max_stories,
             attach_pdf=email.attach_pdf,
-            message_id=reuse,
+            message_id=previous.message_id if previous and not force else None,
         )
     if email.attach_pdf and edition.pdf is None and messages:
         log.warning("edition %s has no PDF (made with --no-pdf?); sending without the attachment", day)
-
-    pending = list(messages)
-    reasons: dict[str, str] = {}
-    sent_now: set[str] = set()
+    delivery = _Delivery(store, day, parseaddr(email.sender)[1], messages, clock)
     attempts = 0
-    while pending:
+    while delivery.pending:
         if attempts:
             delay = email.retry_delay * 2 ** (attempts - 1)
-            last = reasons.get(pending[0], "")
-            log.warning("not delivered to %d recipient(s) (%s); trying again in %g s", len(pending), last, delay)
+            last = delivery.reasons.get(delivery.pending[0], "")
+            log.warning(
+                "not delivered to %d recipient(s) (%s); trying again in %g s", len(delivery.pending), last, delay
+            )
             sleep(delay)
         attempts += 1
         try:
             smtp = connect(email, password, context)
             try:
-                for address in list(pending):
-                    message = messages[address]
-                    now = clock().isoformat(timespec="seconds")
-                    store.record_delivery(
-                        day, address, "sending", now=now, message_id=message["Message-ID"], attempt=True
-                    )
-                    try:
-                        reply = _transaction(smtp, sender, address, message.as_bytes())
-                    except _Refused as refused:
-                        store.record_delivery(day, address, "failed", now=now, reply=refused.reply)
-                        reasons[address] = refused.reply
-                        if refused.code >= 500:
-                            pending.remove(address)
-                            log.warning("%s refused the edition %s: %s", address, day, refused.reply)
-                        continue
-                    except Exception as exc:  # the session broke mid-transaction: retried later
-                        # (an interrupt, by contrast, leaves 'sending': it may have arrived)
-                        _, reason = describe(exc, email)
-                        store.record_delivery(day, address, "failed", now=now, reply=reason)
-                        raise
-                    store.record_delivery(day, address, "sent", now=clock().isoformat(timespec="seconds"), reply=reply)
-                    pending.remove(address)
-                    sent_now.add(address)
-                    reasons[address] = reply
-                    log.info("sent the edition %s to %s: %s", day, address, reply)
+                delivery.hand_over(smtp, email)
             finally:
                 with contextlib.suppress(Exception):  # a failing QUIT changes nothing that was sent
                     smtp.quit()
@@ -686,44 +657,82 @@ def _send(
         except Exception as exc:
             passing, reason = describe(exc, email)
             log.debug("SMTP session failed", exc_info=True)
-            for address in pending:
-                reasons[address] = reason
             if not passing or attempts > email.retries:
-                now = clock().isoformat(timespec="seconds")
-                for address in pending:
-                    # Note why; but a row saying 'sent' (a forced re-send) or 'sending' stays true.
-                    if (record := store.delivery(day, address)) is None or record.status == "failed":
-                        store.record_delivery(day, address, "failed", now=now, reply=reason)
-                report = _report(edition.date, addresses, results, store, reasons, sent_now)
+                delivery.give_up(reason)
                 tried = f" (tried {attempts} times)" if attempts > 1 else ""
-                raise DeliveryError(f"{reason}{tried}", report) from None
+                raise DeliveryError(f"{reason}{tried}", delivery.report(edition.date, written, skipped)) from None
+            delivery.reasons.update(dict.fromkeys(delivery.pending, reason))
             continue
-        if pending and attempts > email.retries:
-            break
-    return _report(edition.date, addresses, results, store, reasons, sent_now)
+        if delivery.pending and attempts > email.retries:
+            break  # only 4xx replies are left, and the retries are used up
+    return delivery.report(edition.date, written, skipped)
 
 
-def _report(
-    day: Date,
-    addresses: list[str],
-    skipped: dict[str, RecipientResult],
-    store: Store,
-    reasons: dict[str, str],
-    sent_now: set[str],
-) -> SendReport:
-    results = []
-    for address in addresses:
-        if address in skipped:
-            results.append(skipped[address])
-            continue
-        record = store.delivery(day.isoformat(), address)
-        results.append(
-            RecipientResult(
-                address,
-                "sent" if address in sent_now else "failed",
-                reasons.get(address) or (record.reply if record else None) or "not sent",
-                record.message_id if record else None,
-                record.attempts if record else 0,
+class _Delivery:
+    """The messages of one send: who is still pending, the last reply or reason for each, and the
+    store rows written before and after every hand-over."""
+
+    def __init__(self, store: Store, day: str, sender: str, messages: dict[str, EmailMessage], clock: Clock) -> None:
+        self.store = store
+        self.day = day
+        self.sender = sender
+        self.messages = messages
+        self.clock = clock
+        self.pending = list(messages)
+        self.reasons: dict[str, str] = {}
+        self.sent: set[str] = set()
+
+    def _now(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
+
+    def hand_over(self, smtp: smtplib.SMTP, email: EmailSettings) -> None:
+        """One transaction per pending recipient on this session; a broken session raises."""
+        for address in list(self.pending):
+            message = self.messages[address]
+            self.store.record_delivery(
+                self.day, address, "sending", now=self._now(), message_id=message["Message-ID"], attempt=True
             )
-        )
-    return SendReport(day, tuple(results))
+            try:
+                reply = _transaction(smtp, self.sender, address, message.as_bytes())
+            except _Refused as refused:
+                self.store.record_delivery(self.day, address, "failed", now=self._now(), reply=refused.reply)
+                self.reasons[address] = refused.reply
+                if refused.code >= 500:  # lasting: this recipient fails, the others go on
+                    self.pending.remove(address)
+                    log.warning("%s refused the edition %s: %s", address, self.day, refused.reply)
+                continue
+            except Exception as exc:  # the session broke mid-transaction: not sent, tried again
+                # (an interrupt, by contrast, leaves 'sending': the message may have arrived)
+                self.store.record_delivery(self.day, address, "failed", now=self._now(), reply=describe(exc, email)[1])
+                raise
+            self.store.record_delivery(self.day, address, "sent", now=self._now(), reply=reply)
+            self.pending.remove(address)
+            self.sent.add(address)
+            self.reasons[address] = reply
+            log.info("sent the edition %s to %s: %s", self.day, address, reply)
+
+    def give_up(self, reason: str) -> None:
+        """Note why the pending recipients did not get it; a 'sent' (forced re-send) or 'sending' row stays."""
+        for address in self.pending:
+            self.reasons[address] = reason
+            record = self.store.delivery(self.day, address)
+            if record is None or record.status == "failed":
+                self.store.record_delivery(self.day, address, "failed", now=self._now(), reply=reason)
+
+    def report(self, day: Date, written: dict[str, str], skipped: dict[str, RecipientResult]) -> SendReport:
+        results = []
+        for address in written:
+            if address in skipped:
+                results.append(skipped[address])
+                continue
+            record = self.store.delivery(self.day, address)
+            results.append(
+                RecipientResult(
+                    address,
+                    "sent" if address in self.sent else "failed",
+                    self.reasons.get(address) or (record.reply if record else None) or "not sent",
+                    record.message_id if record else None,
+                    record.attempts if record else 0,
+                )
+            )
+        return SendReport(day, tuple(results))
