@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from .config import Settings, load_settings
-from .errors import ConfigError, DigestError, InputError, LockBusyError, RenderError, StoreError
+from .deliver import RecipientResult, SendReport, send_edition
+from .errors import ConfigError, DeliveryError, DigestError, InputError, LockBusyError, RenderError, StoreError
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
 from .pipeline import build_stories, run_edition, scan_inbox, status, summarize_files
 
@@ -13,13 +14,16 @@ __version__ = "0.1.0"
 __all__ = [
     "Article",
     "ConfigError",
+    "DeliveryError",
     "Digest",
     "DigestError",
     "InputError",
     "LockBusyError",
     "Quarantined",
     "RawDoc",
+    "RecipientResult",
     "RenderError",
+    "SendReport",
     "Settings",
     "StoreError",
     "Story",
@@ -29,6 +33,7 @@ __all__ = [
     "load_settings",
     "run_edition",
     "scan_inbox",
+    "send_edition",
     "status",
     "summarize_files",
 ]

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings, load_settings
-from .errors import ConfigError, DigestError
-from .pipeline import run_edition, status, summarize_files
+from .deliver import SendReport, send_edition
+from .errors import ConfigError, DeliveryError, DigestError
+from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
 from .scheduler import daemon_state, request_edition, serve
 
 log = logging.getLogger("digest")
@@ -23,7 +24,7 @@ settings are read from digest.toml (in the current folder, or --config / $DIGEST
 then from DIGEST_* environment variables (DIGEST_INBOX, DIGEST_OUTPUT, DIGEST_STORE,
 DIGEST_TIMEZONE, ...), then from the flags. Exit codes: 0 done, 1 failed, 2 usage or
 configuration error, 3 another run holds the lock, 4 unusable state database, 5 unusable
-input file, 6 output could not be written.
+input file, 6 output could not be written, 7 e-mail not delivered to every recipient.
 """
 
 
@@ -117,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the running 'digest serve' on this store to make the edition now, and return at once",
     )
+    run.add_argument(
+        "--send",
+        action="store_true",
+        help="then e-mail the edition as [email] says, to those who have not had it yet",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -152,6 +158,34 @@ Only one daemon runs per store.""",
         const="poll",
         dest="watch",
         help="list the inbox every few seconds instead of using file-system events (network shares)",
+    )
+
+    send = commands.add_parser(
+        "send",
+        help="e-mail an edition (again) by SMTP",
+        description="E-mail a recorded edition to the [email] recipients of digest.toml (or to --to): "
+        "a text and an HTML part with the PDF attached, one message per recipient. A recipient who "
+        "already had this edition is skipped unless --force. Prints one line per recipient.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_location_flags(send)
+    _add_output_flags(send)
+    send.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="edition date (default: today)")
+    send.add_argument(
+        "--to",
+        nargs="+",
+        action="extend",
+        metavar="ADDRESS",
+        help="send to these addresses instead of [email] to",
+    )
+    send.add_argument("--force", action="store_true", help="send again to recipients who already had it")
+    send.add_argument(
+        "--wait",
+        type=_positive(float),
+        default=0.0,
+        metavar="SECONDS",
+        help="if another send holds the lock, wait up to this long instead of exiting",
     )
 
     summarize = commands.add_parser(
@@ -226,6 +260,31 @@ def _log_to_file(settings: Settings, args: argparse.Namespace) -> None:
     logging.getLogger().addHandler(handler)
 
 
+def _print_report(report: SendReport) -> None:
+    width = max((len(r.recipient) for r in report.results), default=0)
+    for result in report.results:
+        print(f"{result.status:<8} {result.recipient:<{width}}  {result.detail}")
+
+
+def _send(settings: Settings, args: argparse.Namespace, day: Date | None, force: bool = False) -> int:
+    try:
+        report = send_edition(
+            settings, day or edition_date(settings, system_clock, None), recipients=args.to, force=force, wait=args.wait
+        )
+    except DeliveryError as exc:
+        if isinstance(exc.report, SendReport):
+            _print_report(exc.report)
+        raise
+    _print_report(report)
+    if not report.ok:
+        print(
+            f"digest: error: {len(report.failed)} of {len(report.results)} recipient(s) did not get the edition",
+            file=sys.stderr,
+        )
+        return DeliveryError.exit_code
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.via_daemon:
@@ -233,6 +292,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"asked digest serve (pid {pid}) for an edition now; its log shows when it is written")
         return 0
     _log_to_file(settings, args)
+    if args.send and settings.email is None:
+        raise ConfigError("--send needs an [email] table in digest.toml (see digest.example.toml)")
     digest = run_edition(
         settings, date=args.date, include_all=args.include_all, pdf=False if args.no_pdf else None, wait=args.wait
     )
@@ -241,6 +302,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(digest.outputs[kind])
     if digest.quarantined:
         print(f"{len(digest.quarantined)} file(s) set aside; see 'digest status'", file=sys.stderr)
+    if args.send:
+        args.to = None
+        return _send(settings, args, digest.date)
     return 0
 
 
@@ -253,6 +317,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     _log_to_file(settings, args)
     serve(settings)
     return 0
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    return _send(_settings(args), args, args.date, force=args.force)
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
@@ -298,7 +366,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "serve": _cmd_serve, "summarize": _cmd_summarize, "status": _cmd_status}
+COMMANDS = {
+    "run": _cmd_run,
+    "serve": _cmd_serve,
+    "send": _cmd_send,
+    "summarize": _cmd_summarize,
+    "status": _cmd_status,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, tzinfo
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,37 @@ class EmailSettings:
     to: tuple[str, ...] = ()
     subject: str = "Daily digest — {date}: {top_story}"
     attach_pdf: bool = True
+    ca_file: str | None = None  # PEM file of the CA to trust for the server (default: the system's)
+    timeout: float = 30.0  # seconds to wait for the server at each step
+    retries: int = 3  # further attempts after a connection error or a 4xx reply
+    retry_delay: float = 10.0  # seconds before the first retry; doubled for each further one
+
+
+# Fields a subject template may use, with an example value each (used to check the template).
+SUBJECT_FIELDS = {"date": "2019-11-03", "day": "Sunday 3 November 2019", "top_story": "A story", "stories": 5}
+
+
+def port_mismatch(port: int, security: str) -> str | None:
+    """What is wrong when a well-known submission port is paired with the other TLS mode, else None.
+
+    Port 465 speaks TLS from the first byte (RFC 8314); ports 587 and 25 start in plain text and
+    upgrade with STARTTLS.
+    """
+    if port == 465 and security != "ssl":
+        return f"port 465 expects security = 'ssl' (TLS from the start), not {security!r}"
+    if port in (25, 587) and security == "ssl":
+        return f"port {port} expects security = 'starttls' (it starts in plain text), not 'ssl'"
+    return None
+
+
+def check_address(where: str, value: str) -> str:
+    """The bare address of ``value`` ('Name <a@b.org>' or 'a@b.org'), or a ConfigError saying why not."""
+    if any(ch in value for ch in "\r\n\0"):
+        raise ConfigError(f"{where}: {value!r} contains a line break; give one address per entry")
+    _, address = parseaddr(value)
+    if not address or "@" not in address or address.startswith("@") or address.endswith("@") or " " in address:
+        raise ConfigError(f"{where}: {value!r} is not an e-mail address like 'reader@example.org'")
+    return address
 
 
 @dataclass(frozen=True)
@@ -192,7 +224,8 @@ def _schedule_from(data: Mapping[str, Any], where: str, base: ScheduleSettings |
     return replace(base or ScheduleSettings(), **values)
 
 
-def _email_from(data: Mapping[str, Any], where: str) -> EmailSettings:
+def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSettings:
+    """The [email] table; relative ``password_file`` and ``ca_file`` paths are relative to ``base``."""
     known = {f.name for f in fields(EmailSettings)} | {"from"}
     for key in data:
         if key == "password":
@@ -203,13 +236,18 @@ def _email_from(data: Mapping[str, Any], where: str) -> EmailSettings:
         if key not in known:
             raise ConfigError(f"unknown setting {where}.{key}; known: {', '.join(sorted(known))}")
     values: dict[str, Any] = {}
-    for key in ("host", "username", "password_env", "password_file", "subject"):
+    for key in ("host", "username", "password_env", "subject"):
         if key in data:
             values[key] = _coerce(f"{where}.{key}", data[key], str)
+    for key in ("password_file", "ca_file"):
+        if key in data:
+            values[key] = str(base / _coerce(f"{where}.{key}", data[key], Path))
     if "from" in data or "sender" in data:
         values["sender"] = _coerce(f"{where}.from", data.get("from", data.get("sender")), str)
     if "port" in data:
         values["port"] = _coerce(f"{where}.port", data["port"], int)
+        if values["port"] > 65535:
+            raise ConfigError(f"{where}.port must be a port number (1-65535), not {data['port']!r}")
     if "security" in data:
         security = data["security"]
         if security not in ("starttls", "ssl", "none"):
@@ -217,9 +255,32 @@ def _email_from(data: Mapping[str, Any], where: str) -> EmailSettings:
         values["security"] = security
     if "to" in data:
         values["to"] = _str_list(f"{where}.to", data["to"])
+        for address in values["to"]:
+            check_address(f"{where}.to", address)
+    if "sender" in values:
+        check_address(f"{where}.from", values["sender"])
     if "attach_pdf" in data:
         values["attach_pdf"] = _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool)
-    return EmailSettings(**values)
+    for key in ("timeout", "retry_delay"):
+        if key in data:
+            values[key] = _coerce(f"{where}.{key}", data[key], float)
+    if "retries" in data:
+        retries = data["retries"]
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise ConfigError(f"{where}.retries must be a whole number, 0 or more, not {retries!r}")
+        values["retries"] = retries
+    if "subject" in values:
+        try:
+            values["subject"].format(**SUBJECT_FIELDS)
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            usable = ", ".join("{" + name + "}" for name in SUBJECT_FIELDS)
+            problem = f"unknown field {{{exc.args[0]}}}" if isinstance(exc, KeyError) else str(exc)
+            raise ConfigError(f"{where}.subject: {problem}; it may use {usable} (write {{{{ for a brace)") from None
+    settings = EmailSettings(**values)
+    mismatch = port_mismatch(settings.port, settings.security)
+    if mismatch:
+        raise ConfigError(f"{where}: {mismatch}")
+    return settings
 
 
 def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
@@ -257,7 +318,7 @@ def load_settings(
             elif key == "email":
                 if not isinstance(value, dict):
                     raise ConfigError(f"{path}: [email] must be a table")
-                email = _email_from(value, "email")
+                email = _email_from(value, "email", base)
             elif key in _TOP_KEYS:
                 coerced = _coerce(f"{path.name}: {key}", value, _TOP_KEYS[key])
                 if isinstance(coerced, Path) and not coerced.is_absolute():

@@ -42,3 +42,14 @@ class RenderError(DigestError):
     """An output could not be written (disk full, permissions, missing fonts)."""
 
     exit_code = 6
+
+
+class DeliveryError(DigestError):
+    """An edition could not be e-mailed (no such edition, server unreachable, login or TLS refused,
+    or a recipient refused). ``report`` holds the per-recipient results when some were reached."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report

@@ -30,13 +30,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date as Date
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
-from .errors import ConfigError, DigestError
+from .deliver import SendReport, send_edition
+from .errors import ConfigError, DeliveryError, DigestError
 from .ingest import is_candidate
 from .pipeline import ingest, run_edition
 from .store import EditionLock
@@ -124,6 +126,36 @@ def request_edition(settings: Settings) -> int:
     return pid
 
 
+def send_and_log(settings: Settings, day: Date) -> None:
+    """Deliver an edition by e-mail and log one line per recipient."""
+    started = time.monotonic()
+    report: object
+    try:
+        report = send_edition(settings, day)
+    except DeliveryError as exc:
+        report = exc.report
+        log.error("delivery of edition %s failed: %s", day.isoformat(), exc)
+    if isinstance(report, SendReport):
+        for result in report.results:
+            level = logging.ERROR if result.status == "failed" else logging.INFO
+            log.log(
+                level,
+                "delivery of edition %s to %s: %s %s",
+                day.isoformat(),
+                result.recipient,
+                result.status,
+                result.detail,
+            )
+        log.info(
+            "delivery of edition %s finished in %.1f s: %d sent, %d already had it, %d failed",
+            day.isoformat(),
+            time.monotonic() - started,
+            len(report.sent),
+            len(report.skipped),
+            len(report.failed),
+        )
+
+
 def _scheduled_edition() -> None:
     """The persistent job's target (stored by reference, so it must be a module-level function)."""
     daemon = Daemon.current
@@ -139,12 +171,13 @@ class Daemon:
 
     current: Daemon | None = None
 
-    def __init__(self, settings: Settings, *, deliver: Callable[[Settings, Any], None] | None = None) -> None:
+    def __init__(self, settings: Settings, *, deliver: Callable[[Settings, Date], None] | None = None) -> None:
         self.settings = settings
         self.schedule = settings.schedule
         self.tz = settings.tz
         self.trigger = build_trigger(self.schedule, self.tz)  # configuration errors surface before anything starts
-        self.deliver = deliver
+        # With [email] configured, each edition is mailed after it is made (exactly once per recipient).
+        self.deliver = deliver or (send_and_log if settings.email is not None else None)
         self.stop = threading.Event()
         self.changed = threading.Event()
         self.requests: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -400,6 +433,6 @@ def _ago(delta: timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
-def serve(settings: Settings, *, deliver: Callable[[Settings, Any], None] | None = None) -> None:
+def serve(settings: Settings, *, deliver: Callable[[Settings, Date], None] | None = None) -> None:
     """Run the daemon in this process until SIGTERM/SIGINT."""
     Daemon(settings, deliver=deliver).run()

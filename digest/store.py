@@ -57,6 +57,20 @@ MIGRATIONS: tuple[str, ...] = (
         outputs TEXT NOT NULL
     );
     """,
+    # 2: e-mail deliveries, one row per edition and recipient
+    """
+    CREATE TABLE deliveries (
+        edition TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        reply TEXT,
+        message_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        sent_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (edition, recipient)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -78,6 +92,26 @@ class EditionRecord:
     stories: int
     articles: int
     outputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """Where the e-mail of one edition to one recipient stands.
+
+    ``status`` is 'sent' (the server accepted it; ``reply`` is its answer), 'failed' (the last
+    attempt did not get through; ``reply`` says why) or 'sending' (the program stopped while the
+    message was being handed over, so it may have arrived). ``sent_at`` is the last time the
+    server accepted it, kept when a later forced re-send fails.
+    """
+
+    edition: str
+    recipient: str
+    status: str
+    reply: str | None
+    message_id: str | None
+    attempts: int
+    sent_at: str | None
+    updated_at: str
 
 
 class Store:
@@ -258,6 +292,75 @@ class Store:
             EditionRecord(r["date"], r["generated_at"], r["stories"], r["articles"], json.loads(r["outputs"]))
             for r in rows
         ]
+
+    def edition(self, date: str) -> EditionRecord | None:
+        row = self.db.execute("SELECT * FROM editions WHERE date = ?", (date,)).fetchone()
+        if row is None:
+            return None
+        return EditionRecord(
+            row["date"], row["generated_at"], row["stories"], row["articles"], json.loads(row["outputs"])
+        )
+
+    # deliveries --------------------------------------------------------------------------
+    @staticmethod
+    def _delivery(row: sqlite3.Row) -> DeliveryRecord:
+        return DeliveryRecord(
+            row["edition"],
+            row["recipient"],
+            row["status"],
+            row["reply"],
+            row["message_id"],
+            row["attempts"],
+            row["sent_at"],
+            row["updated_at"],
+        )
+
+    def delivery(self, edition: str, recipient: str) -> DeliveryRecord | None:
+        row = self.db.execute(
+            "SELECT * FROM deliveries WHERE edition = ? AND recipient = ?", (edition, recipient)
+        ).fetchone()
+        return None if row is None else self._delivery(row)
+
+    def deliveries(self, edition: str | None = None) -> list[DeliveryRecord]:
+        """Every delivery (of one edition), by edition then recipient."""
+        if edition is None:
+            rows = self.db.execute("SELECT * FROM deliveries ORDER BY edition, recipient").fetchall()
+        else:
+            rows = self.db.execute(
+                "SELECT * FROM deliveries WHERE edition = ? ORDER BY recipient", (edition,)
+            ).fetchall()
+        return [self._delivery(r) for r in rows]
+
+    def record_delivery(
+        self,
+        edition: str,
+        recipient: str,
+        status: str,
+        *,
+        now: str,
+        reply: str | None = None,
+        message_id: str | None = None,
+        attempt: bool = False,
+    ) -> DeliveryRecord:
+        """Set the state of one delivery; ``attempt`` counts one more hand-over to the server.
+
+        The row is committed before this returns, so a crash right after a 'sent' never sends twice.
+        """
+        sent_at = now if status == "sent" else None
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (edition, recipient, status, reply, message_id, attempts, sent_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (edition, recipient) DO UPDATE SET "
+                "status = excluded.status, reply = excluded.reply, "
+                "message_id = COALESCE(excluded.message_id, deliveries.message_id), "
+                "attempts = deliveries.attempts + excluded.attempts, "
+                "sent_at = COALESCE(excluded.sent_at, deliveries.sent_at), "
+                "updated_at = excluded.updated_at",
+                (edition, recipient, status, reply, message_id, int(attempt), sent_at, now),
+            )
+        record = self.delivery(edition, recipient)
+        assert record is not None
+        return record
 
 
 class EditionLock:

@@ -49,10 +49,11 @@ def test_run_writes_html_pdf_json(tmp_path):
 
 
 def test_help_explains_every_command():
-    for command in ("run", "summarize", "status"):
-        result = digest(command, "--help")
+    helps = {command: digest(command, "--help") for command in ("run", "send", "summarize", "status")}
+    for result in helps.values():
         assert result.returncode == 0 and "usage: digest" in result.stdout
-    assert "--no-pdf" in digest("run", "--help").stdout
+    assert "--no-pdf" in helps["run"].stdout and "--send" in helps["run"].stdout
+    assert "--force" in helps["send"].stdout and "7 e-mail not delivered" in helps["send"].stdout
     assert digest("--help").returncode == 0
 
 

@@ -42,6 +42,13 @@ def test_layers_file_then_environment_then_flags(tmp_path):
         ("[schedule]\nat = ['25:00']", "not a time of day"),
         ("[email]\npassword = 'hunter2'", "must not be written in the config file"),
         ("[email]\nsecurity = 'tls'", "'starttls', 'ssl' or 'none'"),
+        ("[email]\nport = 465\nsecurity = 'starttls'", "port 465 expects security = 'ssl'"),
+        ("[email]\nport = 587\nsecurity = 'ssl'", "port 587 expects security = 'starttls'"),
+        ("[email]\nto = ['reader']", r"email\.to: 'reader' is not an e-mail address"),
+        ('[email]\nfrom = "Digest <digest@example.org>\\r\\nBcc: x@example.org"', "contains a line break"),
+        ("[email]\nsubject = 'Digest {when}'", r"unknown field \{when\}; it may use \{date\}, \{day\}"),
+        ("[email]\nretries = -1", "whole number, 0 or more"),
+        ("[email]\ntimeout = 0", "greater than 0"),
         ("inbox = ", "not valid TOML"),
     ],
 )
@@ -58,3 +65,18 @@ def test_missing_file_and_bad_environment(tmp_path):
         load_settings(tmp_path / "nope.toml", env={})
     with pytest.raises(ConfigError, match="DIGEST_PDF"):
         load_settings(env={"DIGEST_PDF": "maybe"})
+
+
+def test_email_settings(tmp_path):
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        '[email]\nhost = "smtp.example.org"\nfrom = "Digest <digest@example.org>"\nto = ["a@example.org"]\n'
+        'password_file = "secret/smtp"\nca_file = "/etc/ssl/our-ca.pem"\nretries = 0\nretry_delay = 1.5\n'
+        'subject = "{stories} stories, {day}: {top_story}"\n'
+    )
+    email = load_settings(config, env={}).email
+    assert email is not None
+    assert (email.port, email.security, email.sender) == (587, "starttls", "Digest <digest@example.org>")
+    assert email.password_file == str(tmp_path / "secret" / "smtp")  # relative to the config file
+    assert email.ca_file == "/etc/ssl/our-ca.pem"
+    assert (email.retries, email.retry_delay, email.timeout, email.attach_pdf) == (0, 1.5, 30.0, True)

@@ -298,3 +298,32 @@ def test_via_daemon_without_a_daemon_says_so(tmp_path):
     assert result.returncode == 1
     assert "no digest serve is running on" in result.stderr and "without --via-daemon" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_daemon_mails_each_edition_once(tmp_path, smtp):
+    server = smtp()
+    at, _ = seconds_ahead(8)
+    config(tmp_path, [at])
+    with (tmp_path / "digest.toml").open("a") as toml:
+        toml.write(
+            f'[email]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+            'from = "Digest <digest@example.org>"\nto = ["ada@example.org", "grace@example.org"]\n'
+        )
+    for path in SEED_FILES:
+        shutil.copy(path, tmp_path / "inbox")
+    daemon = Daemon(tmp_path)
+    try:
+        daemon.wait_for("edition job finished")
+
+        daemon.wait_for("2 sent, 0 already had it, 0 failed")
+        assert sorted(to for _, (to,), _ in server.mailbox.received) == ["ada@example.org", "grace@example.org"]
+        # an edition asked for by hand later the same day is remade, but nobody gets it twice
+        assert digest("run", "--via-daemon", "--config", str(tmp_path / "digest.toml")).returncode == 0
+        daemon.wait_for("0 sent, 2 already had it, 0 failed")
+    finally:
+        assert daemon.stop() == 0
+    assert len(server.mailbox.received) == 2
+    message = server.mailbox.messages()[0]
+    assert message["Subject"].startswith("Daily digest — ")
+    assert any(part.get_filename() for part in message.iter_attachments())

@@ -9,7 +9,7 @@ import pytest
 
 from digest.errors import LockBusyError, StoreError
 from digest.models import Article
-from digest.store import SCHEMA_VERSION, EditionLock, EditionRecord, FileRecord, Store
+from digest.store import MIGRATIONS, SCHEMA_VERSION, EditionLock, EditionRecord, FileRecord, Store
 
 
 def article(ident: str, path: str = "/inbox/a.txt") -> Article:
@@ -111,3 +111,38 @@ def test_lock_of_a_killed_process_is_free(tmp_path):
         lock.release()
     finally:
         holder.kill()
+
+
+def test_a_version_1_database_gains_deliveries_and_keeps_its_data(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    db.execute("INSERT INTO editions VALUES ('2019-11-03', 't', 1, 2, '{}')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert [e.date for e in store.editions()] == ["2019-11-03"]
+        assert store.deliveries() == []
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
+def test_deliveries_keep_the_last_state_and_count_attempts(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        day, who = "2019-11-03", "a@example.org"
+        store.record_delivery(day, who, "sending", now="t1", message_id="<m1@x>", attempt=True)
+        store.record_delivery(day, who, "failed", now="t1", reply="451 busy")
+        store.record_delivery(day, who, "sending", now="t2", message_id="<m1@x>", attempt=True)
+        sent = store.record_delivery(day, who, "sent", now="t3", reply="250 queued")
+        assert (sent.status, sent.reply, sent.message_id, sent.attempts, sent.sent_at) == (
+            "sent",
+            "250 queued",
+            "<m1@x>",
+            2,
+            "t3",
+        )
+        # a forced re-send that fails keeps when it was last accepted
+        store.record_delivery(day, who, "sending", now="t4", message_id="<m2@x>", attempt=True)
+        failed = store.record_delivery(day, who, "failed", now="t4", reply="550 gone")
+        assert (failed.status, failed.message_id, failed.attempts, failed.sent_at) == ("failed", "<m2@x>", 3, "t3")
+        assert store.delivery(day, "b@example.org") is None
+        assert [d.recipient for d in store.deliveries(day)] == [who]

@@ -1,0 +1,738 @@
+"""E-mail delivery: each recorded edition goes to each recipient as one message, exactly once.
+
+The message is built from the edition's ``digest.json`` (a plain-text part, an HTML part made
+for mail clients, and the PDF attached) and handed to an SMTP server. The store keeps one row
+per edition and recipient, written before and after every hand-over, so a restarted daemon or a
+second ``digest run --send`` does not send again; ``force`` does.
+
+Failures are sorted in two kinds. Passing ones (connection refused or cut, a timeout, a 4xx
+reply) are retried with doubling delays. Lasting ones (a host that does not exist, a refused
+login, a TLS mismatch, an untrusted certificate) stop at once with one line saying what to fix.
+A 5xx reply for one recipient is that recipient's failure; the others still get theirs.
+
+Side effects are parameters: the clock, the sleep between retries, the environment the password
+variable is read from, the TLS context and the function that opens the SMTP session.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import secrets
+import smtplib
+import socket
+import ssl
+import time
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .config import EmailSettings, Settings, check_address, port_mismatch
+from .errors import ConfigError, DeliveryError
+from .render import nice_date, templates_dir
+from .store import DeliveryRecord, EditionLock, Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
+# Opens a ready SMTP session (connected, TLS as configured, logged in) or raises.
+Connect = Callable[[EmailSettings, str | None, ssl.SSLContext | None], smtplib.SMTP]
+
+SUBJECT_TOP_STORY_CHARS = 90
+PARAGRAPH_SENTENCES = 3
+
+
+def system_clock() -> datetime:
+    return datetime.now().astimezone()
+
+
+# ---- reports ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    """What happened to one recipient: 'sent', 'skipped' (sent before) or 'failed', and why."""
+
+    recipient: str
+    status: str
+    detail: str
+    message_id: str | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """The outcome of one :func:`send_edition`, one entry per recipient in the order given."""
+
+    edition: Date
+    results: tuple[RecipientResult, ...] = ()
+
+    def _with(self, status: str) -> list[RecipientResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def sent(self) -> list[RecipientResult]:
+        return self._with("sent")
+
+    @property
+    def skipped(self) -> list[RecipientResult]:
+        return self._with("skipped")
+
+    @property
+    def failed(self) -> list[RecipientResult]:
+        return self._with("failed")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# ---- the edition, as a mail reader sees it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailSource:
+    number: int
+    outlet: str
+    title: str | None
+    link: str | None  # only http(s) addresses: a reader's mail client cannot open our files
+    published: str | None
+
+
+@dataclass(frozen=True)
+class MailStory:
+    number: int
+    title: str
+    sources: list[MailSource]
+    paragraphs: list[tuple[str, list[MailSource]]]
+    related: list[str]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A recorded edition, read back from its output folder."""
+
+    date: Date
+    data: dict[str, Any]
+    pdf: Path | None
+    stories: list[MailStory] = field(default_factory=list)
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(s.sources) for s in self.stories)
+
+    @property
+    def source_count(self) -> int:
+        return len({src.outlet for s in self.stories for src in s.sources})
+
+
+def _web_link(url: object) -> str | None:
+    if isinstance(url, str) and urlparse(url).scheme.lower() in ("http", "https") and urlparse(url).netloc:
+        return url
+    return None
+
+
+def _outlet(article: Mapping[str, Any]) -> str:
+    if article.get("source"):
+        return str(article["source"])
+    link = _web_link(article.get("url"))
+    if link:
+        host = urlparse(link).hostname
+        if host:
+            return host.removeprefix("www.")
+    return Path(str(article.get("path") or "unknown")).name
+
+
+def mail_stories(data: Mapping[str, Any]) -> list[MailStory]:
+    """The stories of a digest.json, numbered, with each story's sources numbered from 1.
+
+    Consecutive summary sentences citing the same sources become one paragraph with one set of
+    markers, as in the HTML edition, but at most ``PARAGRAPH_SENTENCES`` of them: a long block is
+    hard to read on a phone.
+    """
+    titles = {s["id"]: s["title"] for s in data.get("stories", [])}
+    stories = []
+    for number, story in enumerate(data.get("stories", []), start=1):
+        sources = {
+            a["id"]: MailSource(
+                k,
+                one_line(_outlet(a)),
+                one_line(a.get("title") or "") or None,
+                _web_link(a.get("url")),
+                a.get("published"),
+            )
+            for k, a in enumerate(story.get("articles", []), start=1)
+        }
+        paragraphs: list[tuple[str, list[MailSource]]] = []
+        joined = 0  # sentences in the last paragraph
+        for sentence in story.get("summary", []):
+            cited = sorted((sources[c] for c in sentence.get("citations", []) if c in sources), key=lambda s: s.number)
+            same = paragraphs and [s.number for s in paragraphs[-1][1]] == [s.number for s in cited]
+            if same and joined < PARAGRAPH_SENTENCES:
+                paragraphs[-1] = (f"{paragraphs[-1][0]} {sentence['text']}", cited)
+                joined += 1
+            else:
+                paragraphs.append((sentence["text"], cited))
+                joined = 1
+        related = [one_line(titles[r]) for r in story.get("related", []) if r in titles]
+        stories.append(MailStory(number, one_line(story["title"]), list(sources.values()), paragraphs, related))
+    return stories
+
+
+def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
+    """The recorded edition of ``day`` with its JSON and PDF, or a DeliveryError saying what to do."""
+    record = store.edition(day.isoformat())
+    if record is None:
+        known = [e.date for e in store.editions()]
+        latest = f"; the latest is {known[0]}" if known else "; there is none yet"
+        raise DeliveryError(
+            f"there is no edition for {day.isoformat()}{latest}. Make it with 'digest run --date {day.isoformat()}'"
+        )
+    json_path = Path(record.outputs.get("json") or settings.output / day.isoformat() / "digest.json")
+    try:
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DeliveryError(
+            f"the edition {day.isoformat()} cannot be read from {json_path} ({reason}); "
+            f"remake it with 'digest run --date {day.isoformat()}'"
+        ) from None
+    pdf = Path(record.outputs["pdf"]) if record.outputs.get("pdf") else None
+    if pdf is not None and not pdf.is_file():
+        pdf = None
+    return Edition(day, data, pdf, mail_stories(data))
+
+
+# ---- the message -------------------------------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control, line or paragraph separator turned into a space, runs collapsed.
+
+    Story titles come from article files; a line break in one must never start a new header.
+    """
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    return " ".join(cleaned.split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:—–- ") + "…"
+
+
+def subject_for(template: str, edition: Edition) -> str:
+    stories = edition.stories
+    top = _shorten(one_line(stories[0].title), SUBJECT_TOP_STORY_CHARS) if stories else "no new stories"
+    filled = template.format(
+        date=edition.date.isoformat(),
+        day=f"{edition.date:%A} {nice_date(edition.date)}",
+        top_story=top,
+        stories=len(stories),
+    )
+    return one_line(filled)
+
+
+def _environment() -> Environment:
+    folder = templates_dir()
+    if not (folder / "email.html.j2").is_file():
+        raise DeliveryError(f"the e-mail templates are not in {folder}; set DIGEST_TEMPLATES to the templates folder")
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["nice_date"] = nice_date
+    env.filters["short_link"] = short_link
+    return env
+
+
+def short_link(url: str, limit: int = 60) -> str:
+    """A web address to show as text: without its scheme, and cut with '…' when long."""
+    shown = url.split("://", 1)[-1].removeprefix("www.")
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def render_bodies(edition: Edition, *, subject: str, max_stories: int, attached: bool) -> tuple[str, str]:
+    """The plain-text and HTML bodies of the mail."""
+    env = _environment()
+    generated = edition.data.get("generated_at")
+    try:
+        made = datetime.fromisoformat(generated).strftime("%Y-%m-%d %H:%M %Z").strip() if generated else ""
+    except ValueError:
+        made = str(generated)
+    context = {
+        "date": edition.date,
+        "subject": subject,
+        "full": edition.stories[:max_stories],
+        "more": edition.stories[max_stories:],
+        "article_count": edition.article_count,
+        "source_count": edition.source_count,
+        "attached": attached,
+        "made": made,
+    }
+    text = env.get_template("email.txt.j2").render(**context)
+    html = env.get_template("email.html.j2").render(**context)
+    return text, html
+
+
+def attachment_name(day: Date) -> str:
+    return f"digest-{day.isoformat()}.pdf"
+
+
+def compose(
+    edition: Edition,
+    *,
+    sender: str,
+    recipient: str,
+    subject_template: str,
+    now: datetime,
+    max_stories: int,
+    attach_pdf: bool,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """One message to one recipient: text and HTML alternatives, the PDF attached if wanted and made."""
+    subject = subject_for(subject_template, edition)
+    pdf = edition.pdf.read_bytes() if attach_pdf and edition.pdf is not None else None
+    text, html = render_bodies(edition, subject=subject, max_stories=max_stories, attached=pdf is not None)
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = message_id or f"<digest.{edition.date.isoformat()}.{secrets.token_hex(8)}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay away
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if pdf is not None:
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(edition.date))
+    return message
+
+
+# ---- the SMTP session --------------------------------------------------------------------------
+
+
+def read_password(email: EmailSettings, env: Mapping[str, str]) -> str | None:
+    """The password from the variable named by ``password_env`` or from ``password_file``."""
+    if not email.username:
+        return None
+    if email.password_env:
+        value = env.get(email.password_env)
+        if not value:
+            raise ConfigError(
+                f"the environment variable {email.password_env} (email.password_env) is not set; "
+                "export it with the SMTP password"
+            )
+        return value
+    if email.password_file:
+        try:
+            value = Path(email.password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise ConfigError(
+                f"email.password_file {email.password_file} cannot be read: {exc.strerror or exc}"
+            ) from None
+        if not value:
+            raise ConfigError(f"email.password_file {email.password_file} is empty")
+        return value
+    raise ConfigError("email.username is set but there is no password: set password_env or password_file")
+
+
+def tls_context(email: EmailSettings) -> ssl.SSLContext:
+    """The system's trusted CAs, or only ``ca_file`` when it is set."""
+    try:
+        return ssl.create_default_context(cafile=email.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"email.ca_file {email.ca_file} is not a readable PEM file: {exc}") from None
+
+
+def _speaks_tls(host: str, port: int, timeout: float) -> bool:
+    """Does the server at host:port start with a TLS handshake? (Checked only after no greeting came.)"""
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    probe.check_hostname = False
+    probe.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            probe.wrap_socket(raw, server_hostname=host),
+        ):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return one_line(f"{code} {text}")
+
+
+def login(smtp: smtplib.SMTP, username: str, password: str, where: str) -> None:
+    """Log in; a user name or password beyond ASCII goes as UTF-8 with AUTH PLAIN (RFC 4616).
+
+    smtplib's own login encodes every mechanism as ASCII and so cannot send such a password.
+    """
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+        raise DeliveryError(
+            f"the password or user name has characters beyond ASCII, which needs AUTH PLAIN, and {where} "
+            "does not offer it"
+        )
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code == 334:  # a server that wants the credentials after an empty challenge
+        code, reply = smtp.docmd(token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    """Connect, greet, secure and log in as configured. Lasting problems raise DeliveryError."""
+    where = f"{email.host}:{email.port}"
+    if context is None and email.security != "none":
+        context = tls_context(email)
+    smtp: smtplib.SMTP
+    try:
+        if email.security == "ssl":
+            smtp = smtplib.SMTP_SSL(email.host, email.port, timeout=email.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(email.host, email.port, timeout=email.timeout)
+    except ssl.SSLCertVerificationError:
+        raise
+    except ssl.SSLError as exc:
+        if email.security == "ssl":
+            raise DeliveryError(
+                f"{where} did not answer with TLS ({exc.reason or exc}); a server that starts in plain text "
+                "needs security = 'starttls'"
+            ) from None
+        raise
+    except (TimeoutError, smtplib.SMTPServerDisconnected):
+        # No greeting: perhaps the server waits for a TLS handshake (smtplib reports a timeout
+        # while reading the greeting as a disconnection).
+        if email.security != "ssl" and _speaks_tls(email.host, email.port, email.timeout):
+            raise DeliveryError(
+                f"{where} expects TLS from the start (like port 465): set security = 'ssl' in [email]"
+            ) from None
+        raise
+    try:
+        smtp.ehlo()
+        if email.security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError(
+                    f"{where} does not offer STARTTLS; use security = 'ssl' if it expects TLS from the start, "
+                    "or 'none' only on a network you trust"
+                )
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if email.username:
+            if not smtp.has_extn("auth"):
+                hint = " (many servers offer it only after STARTTLS)" if email.security == "none" else ""
+                raise DeliveryError(f"{where} does not offer a login (AUTH){hint}; drop username or fix security")
+            login(smtp, email.username, password or "", where)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            smtp.close()
+        raise
+    return smtp
+
+
+class _Refused(Exception):
+    """The server answered one command of a mail transaction with an error code."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(reply)
+        self.code = code
+        self.reply = reply
+
+
+def _transaction(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> str:
+    """MAIL, RCPT, DATA for one recipient; the server's final reply, or _Refused."""
+    message: bytes | str
+    code, message = smtp.mail(sender)
+    if code == 250:
+        code, message = smtp.rcpt(recipient)
+    if code in (250, 251):
+        try:
+            code, message = smtp.data(data)
+        except smtplib.SMTPDataError as exc:  # DATA itself refused
+            code, message = exc.smtp_code, exc.smtp_error
+    if code == 250:
+        return _reply(code, message)
+    if code == 421:  # the server is closing the session: a connection problem, for everyone
+        raise smtplib.SMTPServerDisconnected(_reply(code, message))
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.rset()
+    raise _Refused(code, _reply(code, message))
+
+
+def describe(exc: BaseException, email: EmailSettings) -> tuple[bool, str]:
+    """(passing?, one line) for an error raised while talking to the server."""
+    where = f"{email.host}:{email.port}"
+    if isinstance(exc, DeliveryError):
+        return False, str(exc)
+    if isinstance(exc, socket.gaierror):
+        if exc.errno == socket.EAI_AGAIN:
+            return True, f"cannot look up the mail server {email.host!r} right now ({exc.strerror})"
+        return False, f"the mail server host {email.host!r} does not exist ({exc.strerror}); check [email] host"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return False, (
+            f"the TLS certificate of {where} is not trusted ({exc.verify_message}); "
+            "set [email] ca_file to the certificate of the authority that signed it"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return False, f"the TLS handshake with {where} failed ({exc.reason or exc}); check [email] security and port"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        source = f"${email.password_env}" if email.password_env else f"{email.password_file}"
+        return False, (
+            f"{where} refused the login of {email.username!r}: {_reply(exc.smtp_code, exc.smtp_error)}; "
+            f"check [email] username and the password in {source}"
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):  # a refused greeting, EHLO or STARTTLS
+        passing = 400 <= exc.smtp_code < 500
+        return passing, f"{where} answered {_reply(exc.smtp_code, exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        if "timed out" in str(exc):
+            return True, f"{where} did not answer within {email.timeout:g} s"
+        return True, f"{where} closed the connection ({exc or 'no reason given'})"
+    if isinstance(exc, ConnectionRefusedError):
+        return True, f"{where} refused the connection; is the mail server running, and is [email] port right?"
+    if isinstance(exc, TimeoutError):
+        return True, f"{where} did not answer within {email.timeout:g} s"
+    if isinstance(exc, OSError):
+        return True, f"cannot reach {where}: {exc.strerror or exc}"
+    return False, f"unexpected failure talking to {where}: {type(exc).__name__}: {exc}"
+
+
+# ---- sending ------------------------------------------------------------------------------------
+
+
+def recipients_of(email: EmailSettings, recipients: Sequence[str] | None) -> dict[str, str]:
+    """{bare address: as written} for ``recipients`` if given, else [email] to; each address once.
+
+    The bare address is the recipient's key in the store; the written form ('Ada <ada@…>') is
+    the message's To header."""
+    given = list(recipients) if recipients is not None else list(email.to)
+    where = "--to" if recipients is not None else "email.to"
+    if not given:
+        raise ConfigError('nobody to send to: set to = ["reader@example.org"] in [email] or give --to')
+    written: dict[str, str] = {}
+    for value in given:
+        written.setdefault(check_address(where, value), value.strip())
+    return written
+
+
+def send_edition(
+    settings: Settings,
+    day: Date,
+    *,
+    recipients: Sequence[str] | None = None,
+    force: bool = False,
+    clock: Clock = system_clock,
+    sleep: Sleep = time.sleep,
+    connect: Connect = smtp_connect,
+    env: Mapping[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
+    wait: float = 0.0,
+) -> SendReport:
+    """E-mail the recorded edition of ``day`` to each recipient that has not had it yet.
+
+    ``recipients`` replaces ``[email] to``; ``force`` sends again to those who had it. Returns
+    one result per recipient. Raises ConfigError for settings that cannot work (no [email], no
+    sender, a missing password) and DeliveryError when the edition is missing or the server cannot
+    be used at all (its ``report`` then holds what did happen).
+    """
+    email = settings.email
+    if email is None:
+        raise ConfigError("e-mail is not configured: add an [email] table to digest.toml (see digest.example.toml)")
+    if not email.sender:
+        raise ConfigError('email.from is not set: add from = "Daily digest <digest@example.org>" to [email]')
+    mismatch = port_mismatch(email.port, email.security)
+    if mismatch:
+        raise ConfigError(f"email: {mismatch}")
+    addresses = recipients_of(email, recipients)
+    password = read_password(email, os.environ if env is None else env)
+    if email.security != "none" and context is None:
+        context = tls_context(email)
+    lock = EditionLock(settings.store_path, name="delivery")
+    lock.acquire(wait=wait)
+    try:
+        with Store(settings.store_path) as store:
+            edition = load_edition(settings, store, day)
+            return _send(settings, email, edition, store, addresses, force, clock, sleep, connect, password, context)
+    finally:
+        lock.release()
+
+
+def _skip_reason(previous: DeliveryRecord | None, force: bool) -> str | None:
+    """Why this recipient is not sent to this time, or None to send."""
+    if previous is None or force:
+        return None
+    if previous.status == "sent":
+        return f"already sent {previous.sent_at} ({previous.reply}); use --force to send it again"
+    if previous.status == "sending":
+        return (
+            f"an earlier send stopped while handing the message over ({previous.updated_at}), "
+            "so it may have arrived; use --force to send it again"
+        )
+    return None
+
+
+def _send(
+    settings: Settings,
+    email: EmailSettings,
+    edition: Edition,
+    store: Store,
+    written: dict[str, str],
+    force: bool,
+    clock: Clock,
+    sleep: Sleep,
+    connect: Connect,
+    password: str | None,
+    context: ssl.SSLContext | None,
+) -> SendReport:
+    day = edition.date.isoformat()
+    assert email.sender is not None
+    skipped: dict[str, RecipientResult] = {}
+    messages: dict[str, EmailMessage] = {}
+    for address, as_written in written.items():
+        previous = store.delivery(day, address)
+        reason = _skip_reason(previous, force)
+        if reason is not None and previous is not None:
+            skipped[address] = RecipientResult(address, "skipped", reason, previous.message_id, previous.attempts)
+            continue
+        # A retry of a message that may have got through keeps its Message-ID, so mail clients can
+        # see it is the same message; a forced re-send is a new message.
+        messages[address] = compose(
+            edition,
+            sender=email.sender,
+            recipient=as_written,
+            subject_template=email.subject,
+            now=clock(),
+            max_stories=settings.max_stories,
+            attach_pdf=email.attach_pdf,
+            message_id=previous.message_id if previous and not force else None,
+        )
+    if email.attach_pdf and edition.pdf is None and messages:
+        log.warning("edition %s has no PDF (made with --no-pdf?); sending without the attachment", day)
+    delivery = _Delivery(store, day, parseaddr(email.sender)[1], messages, clock)
+    attempts = 0
+    while delivery.pending:
+        if attempts:
+            delay = email.retry_delay * 2 ** (attempts - 1)
+            last = delivery.reasons.get(delivery.pending[0], "")
+            log.warning(
+                "not delivered to %d recipient(s) (%s); trying again in %g s", len(delivery.pending), last, delay
+            )
+            sleep(delay)
+        attempts += 1
+        try:
+            smtp = connect(email, password, context)
+            try:
+                delivery.hand_over(smtp, email)
+            finally:
+                with contextlib.suppress(Exception):  # a failing QUIT changes nothing that was sent
+                    smtp.quit()
+                smtp.close()
+        except ConfigError:
+            raise
+        except Exception as exc:
+            passing, reason = describe(exc, email)
+            log.debug("SMTP session failed", exc_info=True)
+            if not passing or attempts > email.retries:
+                delivery.give_up(reason)
+                tried = f" (tried {attempts} times)" if attempts > 1 else ""
+                raise DeliveryError(f"{reason}{tried}", delivery.report(edition.date, written, skipped)) from None
+            delivery.reasons.update(dict.fromkeys(delivery.pending, reason))
+            continue
+        if delivery.pending and attempts > email.retries:
+            break  # only 4xx replies are left, and the retries are used up
+    return delivery.report(edition.date, written, skipped)
+
+
+class _Delivery:
+    """The messages of one send: who is still pending, the last reply or reason for each, and the
+    store rows written before and after every hand-over."""
+
+    def __init__(self, store: Store, day: str, sender: str, messages: dict[str, EmailMessage], clock: Clock) -> None:
+        self.store = store
+        self.day = day
+        self.sender = sender
+        self.messages = messages
+        self.clock = clock
+        self.pending = list(messages)
+        self.reasons: dict[str, str] = {}
+        self.sent: set[str] = set()
+
+    def _now(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
+
+    def hand_over(self, smtp: smtplib.SMTP, email: EmailSettings) -> None:
+        """One transaction per pending recipient on this session; a broken session raises."""
+        for address in list(self.pending):
+            message = self.messages[address]
+            self.store.record_delivery(
+                self.day, address, "sending", now=self._now(), message_id=message["Message-ID"], attempt=True
+            )
+            try:
+                reply = _transaction(smtp, self.sender, address, message.as_bytes())
+            except _Refused as refused:
+                self.store.record_delivery(self.day, address, "failed", now=self._now(), reply=refused.reply)
+                self.reasons[address] = refused.reply
+                if refused.code >= 500:  # lasting: this recipient fails, the others go on
+                    self.pending.remove(address)
+                    log.warning("%s refused the edition %s: %s", address, self.day, refused.reply)
+                continue
+            except Exception as exc:  # the session broke mid-transaction: not sent, tried again
+                # (an interrupt, by contrast, leaves 'sending': the message may have arrived)
+                self.store.record_delivery(self.day, address, "failed", now=self._now(), reply=describe(exc, email)[1])
+                raise
+            self.store.record_delivery(self.day, address, "sent", now=self._now(), reply=reply)
+            self.pending.remove(address)
+            self.sent.add(address)
+            self.reasons[address] = reply
+            log.info("sent the edition %s to %s: %s", self.day, address, reply)
+
+    def give_up(self, reason: str) -> None:
+        """Note why the pending recipients did not get it; a 'sent' (forced re-send) or 'sending' row stays."""
+        for address in self.pending:
+            self.reasons[address] = reason
+            record = self.store.delivery(self.day, address)
+            if record is None or record.status == "failed":
+                self.store.record_delivery(self.day, address, "failed", now=self._now(), reply=reason)
+
+    def report(self, day: Date, written: dict[str, str], skipped: dict[str, RecipientResult]) -> SendReport:
+        results = []
+        for address in written:
+            if address in skipped:
+                results.append(skipped[address])
+                continue
+            record = self.store.delivery(self.day, address)
+            results.append(
+                RecipientResult(
+                    address,
+                    "sent" if address in self.sent else "failed",
+                    self.reasons.get(address) or (record.reply if record else None) or "not sent",
+                    record.message_id if record else None,
+                    record.attempts if record else 0,
+                )
+            )
+        return SendReport(day, tuple(results))
