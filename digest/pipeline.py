@@ -16,13 +16,11 @@ from pathlib import Path
 
 from . import render
 from .clean import clean_document, common_head_lines
-from .cluster import ClusterParams, cluster, related_pairs, vectors
 from .config import Settings
 from .errors import InputError
 from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
 from .store import EditionLock, EditionRecord, FileRecord, Store
-from .summarize import summarize
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -152,6 +150,11 @@ def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story
     """Cluster articles into stories, summarise each, and rank them (more sources, newer first)."""
     if not articles:
         return []
+    # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
+    # that make no edition (status, send, serve's start, --help) should not pay.
+    from .cluster import ClusterParams, cluster, related_pairs, vectors
+    from .summarize import summarize
+
     matrix = vectors(articles, ClusterParams())
     groups = cluster(articles, matrix=matrix)
     drafts = []
@@ -273,6 +276,8 @@ def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article
     articles = [a for doc in docs for a in clean_document(doc, furniture)]
     if not articles:
         raise InputError("no article text found in the given files")
+    from .summarize import summarize
+
     return articles, summarize(articles, max_words=max_words)
 
 
