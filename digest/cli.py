@@ -205,6 +205,19 @@ Only one daemon runs per store.""",
     )
     summarize.add_argument("--json", action="store_true", help='print {"sentences": [{"text", "citations"}]}')
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the set-up and say what to fix",
+        description="Check the settings, the inbox and output folders and free space, the state database "
+        "(integrity, schema), the fonts and PDF engine, and the mail server (connects and logs in, sends "
+        "nothing). Prints one line per check and what to do about each problem; exits 1 if anything "
+        "must be fixed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_location_flags(doctor)
+    _add_output_flags(doctor)
+
     state = commands.add_parser(
         "status",
         help="articles waiting, the last edition, files set aside",
@@ -323,6 +336,28 @@ def _cmd_send(args: argparse.Namespace) -> int:
     return _send(_settings(args), args, args.date, force=args.force)
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import Check, diagnose
+
+    try:
+        results = diagnose(_settings(args))
+    except ConfigError as exc:
+        results = [Check("config", "fail", str(exc), "fix the setting named, then run digest doctor again")]
+    width = max(len(r.area) for r in results)
+    for result in results:
+        label = {"ok": "ok", "warn": "warn", "fail": "FAIL"}[result.status]
+        print(f"{label:<5} {result.area:<{width}}  {result.detail}")
+        if result.fix:
+            print(f"{'':<5} {'':<{width}}  -> {result.fix}")
+    problems = sum(r.status == "fail" for r in results)
+    warnings = sum(r.status == "warn" for r in results)
+    if problems or warnings:
+        print(f"digest doctor: {problems} problem(s) to fix, {warnings} warning(s)")
+    else:
+        print("digest doctor: all good")
+    return 1 if problems else 0
+
+
 def _cmd_summarize(args: argparse.Namespace) -> int:
     articles, summary = summarize_files(args.files, args.max_words)
     path_of = {a.id: a.path for a in articles}
@@ -370,6 +405,7 @@ COMMANDS = {
     "run": _cmd_run,
     "serve": _cmd_serve,
     "send": _cmd_send,
+    "doctor": _cmd_doctor,
     "summarize": _cmd_summarize,
     "status": _cmd_status,
 }

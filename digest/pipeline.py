@@ -115,6 +115,9 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
                 error = f"cannot clean: {type(exc).__name__}: {exc}"
             if error is None and not articles:
                 error = "no article text left after removing page furniture"
+        if error and not os.path.lexists(path):
+            log.info("%s disappeared while it was being read; skipped", path.name)
+            continue
         status = "quarantined" if error else "ok"
         record = FileRecord(key, info.st_size, info.st_mtime_ns, sha, status, error)
         report.articles_added += store.record_file(record, now, articles)
@@ -300,5 +303,5 @@ def status(settings: Settings) -> Status:
             store.article_count(),
             store.waiting_count(),
             editions[0] if editions else None,
-            store.quarantined(),
+            [(path, reason) for path, reason in store.quarantined() if os.path.lexists(path)],  # still there
         )

@@ -134,3 +134,48 @@ def test_every_kind_of_bad_file(tmp_path, http_server):
     )
     assert again.returncode == 0 and "reading" not in again.stderr, again.stderr
     assert {path: fingerprint(path) for path in made.values()} == before
+
+
+def test_files_changing_and_vanishing_during_runs(tmp_path):
+    """A writer keeps rewriting, creating and deleting files while editions are made."""
+    from digest.config import Settings
+    from digest.pipeline import run_edition
+    from digest.store import Store
+
+    from .hostile import PARAGRAPH
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=tmp_path / "out", timezone="UTC", pdf=False)
+    stop = threading.Event()
+    versions = [f"{PARAGRAPH}\n\nVersion {n} of this report added that the {n} cranes were idle.\n" for n in range(50)]
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            (inbox / "moving.txt").write_text(versions[n % len(versions)], encoding="utf-8")
+            flicker = inbox / "flicker.txt"
+            if n % 2:
+                flicker.write_text(versions[(n + 7) % len(versions)], encoding="utf-8")
+            else:
+                flicker.unlink(missing_ok=True)
+            n += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(5):
+            run_edition(settings)  # must not raise, whatever the writer is doing
+    finally:
+        stop.set()
+        thread.join()
+    (inbox / "flicker.txt").unlink(missing_ok=True)
+    final = run_edition(settings)
+    # the last version of the file is in the edition; the vanished file left nothing behind
+    last = (inbox / "moving.txt").read_text(encoding="utf-8").split("\n\n")[1].strip()
+    texts = [" ".join(a.sentences) for story in final.stories for a in story.articles if a.path.endswith("moving.txt")]
+    assert any(last in text for text in texts), (last, texts)
+    with Store(settings.store_path) as store:
+        assert store.quarantined() == []
+        record = store.file(str((inbox / "moving.txt").resolve()))
+    assert record is not None and record.status == "ok"

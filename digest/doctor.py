@@ -1,0 +1,230 @@
+"""``digest doctor``: check the set-up and say what to fix, before an edition fails at 7 in the morning.
+
+Each check returns :class:`Check` results: ``ok``, ``warn`` (works, but worth a look) or ``fail``
+(an edition or a delivery will not work until it is fixed), with the fix in words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import DigestError
+from .pipeline import inbox_files
+from .render import templates_dir
+from .store import SCHEMA_VERSION
+
+MIN_FREE_MB = 50  # below this an edition's PDF may not fit
+LOW_FREE_MB = 500
+
+
+@dataclass(frozen=True)
+class Check:
+    area: str
+    status: str  # "ok" | "warn" | "fail"
+    detail: str
+    fix: str = ""
+
+
+def _ok(area: str, detail: str) -> Check:
+    return Check(area, "ok", detail)
+
+
+def check_config(settings: Settings) -> Iterator[Check]:
+    where = str(settings.config_path) if settings.config_path else "defaults (no digest.toml found)"
+    yield _ok("config", f"settings from {where}; time zone {settings.tz}")
+    if settings.log_file is not None:
+        folder = settings.log_file.parent
+        if not _writable(folder):
+            yield Check("config", "fail", f"log_file {settings.log_file} cannot be written", f"make {folder} writable")
+
+
+def _writable(folder: Path) -> bool:
+    """Can a file be created in ``folder`` (or, if it does not exist yet, in its nearest parent)?"""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".digest-doctor-"):
+            return True
+    except OSError:
+        return False
+
+
+def check_folders(settings: Settings) -> Iterator[Check]:
+    inbox = settings.inbox
+    if not inbox.is_dir():
+        yield Check("inbox", "fail", f"{inbox} is not a folder", "create it, or set inbox in digest.toml / --inbox")
+    elif not os.access(inbox, os.R_OK | os.X_OK):
+        yield Check("inbox", "fail", f"{inbox} cannot be read", f"give this user read access to {inbox}")
+    else:
+        count = sum(1 for _ in inbox_files(inbox))
+        yield _ok("inbox", f"{inbox}: {count} file(s) to read")
+    output = settings.output
+    if not _writable(output):
+        yield Check("output", "fail", f"{output} cannot be written", f"give this user write access to {output}")
+    else:
+        yield _ok("output", f"{output} is writable")
+    existing = output
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    free_mb = shutil.disk_usage(existing).free / 1e6
+    if free_mb < MIN_FREE_MB:
+        yield Check("disk", "fail", f"{free_mb:.0f} MB free on {existing}", "free some space for the editions")
+    elif free_mb < LOW_FREE_MB:
+        yield Check("disk", "warn", f"only {free_mb:.0f} MB free on {existing}", "free some space soon")
+    else:
+        yield _ok("disk", f"{free_mb / 1000:.1f} GB free on {existing}")
+
+
+def check_store(settings: Settings) -> Iterator[Check]:
+    path = settings.store_path
+    if not path.exists():
+        yield _ok("store", f"{path} does not exist yet; the first run creates it")
+        return
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        yield Check(
+            "store", "fail", f"{path} is not a usable database ({exc})", f"move {path} away; the next run starts afresh"
+        )
+        return
+    if integrity != "ok":
+        yield Check(
+            "store",
+            "fail",
+            f"{path} is damaged: {integrity}",
+            f"move {path} away (keep a copy); the next run starts afresh",
+        )
+    elif version > SCHEMA_VERSION:
+        yield Check("store", "fail", f"{path} has schema {version}, newer than this digest knows", "upgrade digest")
+    elif version < SCHEMA_VERSION:
+        yield Check("store", "warn", f"{path} has schema {version}; the next run upgrades it to {SCHEMA_VERSION}")
+    else:
+        yield _ok("store", f"{path}: integrity ok, schema {version}, journal {mode}")
+    from .scheduler import daemon_state
+
+    daemon = daemon_state(settings)
+    if daemon.pid:
+        due = f", next edition {daemon.next_edition:%Y-%m-%d %H:%M %Z}" if daemon.next_edition else ""
+        yield _ok("daemon", f"digest serve is running (pid {daemon.pid}){due}")
+    else:
+        yield _ok("daemon", "digest serve is not running")
+
+
+_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
+_GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "emoji", "math", "inherit"}
+_SCRIPTS = {"Arabic": ":lang=ar", "Chinese": ":lang=zh-cn", "Cyrillic": ":lang=ru", "emoji": ":charset=1f600"}
+
+
+def _fc_list(pattern: str) -> list[str]:
+    result = subprocess.run(["fc-list", pattern, "family"], capture_output=True, text=True, timeout=30)
+    return [line.split(",")[0].strip() for line in result.stdout.splitlines() if line.strip()]
+
+
+def check_fonts(settings: Settings) -> Iterator[Check]:
+    if shutil.which("fc-list") is None:
+        yield Check(
+            "fonts", "fail", "fontconfig (fc-list) is missing", "run scripts/install.sh (installs Pango and fonts)"
+        )
+        return
+    installed = set(_fc_list(":"))
+    wanted: dict[str, None] = {}
+    for css in sorted(templates_dir().glob("*.css")):
+        for declaration in _FAMILY.findall(css.read_text(encoding="utf-8")):
+            first = declaration.split(",")[0].strip().strip("\"'")
+            if first.lower() not in _GENERIC:
+                wanted[first] = None
+    missing = [family for family in wanted if family not in installed]
+    if missing:
+        yield Check(
+            "fonts",
+            "fail",
+            f"the stylesheet's fonts are not installed: {', '.join(missing)}",
+            "run scripts/install.sh (installs the font packages)",
+        )
+    else:
+        yield _ok("fonts", f"stylesheet fonts installed: {', '.join(wanted) or 'none named'}")
+    lacking = [script for script, pattern in _SCRIPTS.items() if not _fc_list(pattern)]
+    if lacking:
+        yield Check(
+            "fonts",
+            "warn",
+            f"no font for {', '.join(lacking)}: such text shows as empty boxes in the PDF",
+            "run scripts/install.sh (installs Noto fonts)",
+        )
+    else:
+        yield _ok("fonts", f"fonts cover {', '.join(_SCRIPTS)}")
+    try:
+        from weasyprint import HTML
+
+        pdf = HTML(string="<p>digest doctor</p>").write_pdf()
+    except Exception as exc:  # a missing Pango library shows up here, as an OSError or ImportError
+        yield Check("pdf", "fail", f"WeasyPrint cannot make a PDF: {exc}", "run scripts/install.sh (installs Pango)")
+    else:
+        yield _ok("pdf", f"WeasyPrint makes PDFs ({len(pdf or b'')} bytes for a test page)")
+
+
+def check_email(settings: Settings, env: dict[str, str] | None = None) -> Iterator[Check]:
+    email = settings.email
+    if email is None:
+        yield _ok("e-mail", "not configured: editions are not mailed")
+        return
+    from .deliver import describe, read_password, smtp_connect
+
+    if not email.to:
+        yield Check("e-mail", "fail", "no recipients", "set to = [...] in [email]")
+    if not email.sender:
+        yield Check("e-mail", "fail", "no sender", "set from = ... in [email]")
+    try:
+        password = read_password(email, os.environ if env is None else env)
+    except DigestError as exc:
+        yield Check("e-mail", "fail", str(exc), "see [email] in digest.example.toml")
+        return
+    where = f"{email.host}:{email.port}"
+    try:
+        smtp = smtp_connect(email, password, None)
+    except Exception as exc:
+        _, line = describe(exc, email)
+        yield Check("e-mail", "fail", line, "fix [email] in digest.toml, then run digest doctor again")
+        return
+    with contextlib.suppress(Exception):
+        smtp.noop()
+        smtp.quit()
+    login = f", logged in as {email.username}" if email.username else ""
+    yield _ok("e-mail", f"connected to {where} ({email.security}{login}); nothing was sent")
+
+
+CHECKS: tuple[Callable[[Settings], Iterator[Check]], ...] = (
+    check_config,
+    check_folders,
+    check_store,
+    check_fonts,
+    check_email,
+)
+
+
+def diagnose(settings: Settings) -> list[Check]:
+    """Run every check; a check that itself breaks is reported as a failure, not raised."""
+    results: list[Check] = []
+    for check in CHECKS:
+        try:
+            results.extend(check(settings))
+        except Exception as exc:
+            area = check.__name__.removeprefix("check_")
+            results.append(Check(area, "fail", f"the check itself failed: {type(exc).__name__}: {exc}"))
+    return results
