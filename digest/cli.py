@@ -48,6 +48,16 @@ def _add_output_flags(parser: argparse.ArgumentParser, default: object = argpars
     )
 
 
+def _add_wait_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--wait",
+        type=_positive(float),
+        default=0.0,
+        metavar="SECONDS",
+        help=f"if another {what} holds the lock, wait up to this long instead of exiting",
+    )
+
+
 def _date(text: str) -> Date:
     try:
         return Date.fromisoformat(text)
@@ -106,13 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stories shown in full; the rest are listed by title (default 20)",
     )
     run.add_argument("--summary-words", type=_positive(int), metavar="N", help="words per story summary (default 120)")
-    run.add_argument(
-        "--wait",
-        type=_positive(float),
-        default=0.0,
-        metavar="SECONDS",
-        help="if another run holds the lock, wait up to this long instead of exiting",
-    )
+    _add_wait_flag(run, "run")
     run.add_argument(
         "--via-daemon",
         action="store_true",
@@ -180,13 +184,7 @@ Only one daemon runs per store.""",
         help="send to these addresses instead of [email] to",
     )
     send.add_argument("--force", action="store_true", help="send again to recipients who already had it")
-    send.add_argument(
-        "--wait",
-        type=_positive(float),
-        default=0.0,
-        metavar="SECONDS",
-        help="if another send holds the lock, wait up to this long instead of exiting",
-    )
+    _add_wait_flag(send, "send")
 
     summarize = commands.add_parser(
         "summarize",
