@@ -217,7 +217,8 @@ def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> l
             if i + 1 < len(sentences):
                 units.append(f"{sentence} {sentences[i + 1]}")
                 owner.append(number)
-    match = same_claim(chosen, units)
+    # Looser than the redundancy test: another outlet's wording of a fact shares fewer words.
+    match = same_claim(chosen, units, min_shared=3, min_ratio=0.4)
     owners = np.asarray(owner)
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
 
