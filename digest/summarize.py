@@ -131,9 +131,7 @@ def sumy_lexrank_scores(
     return p
 
 
-def centrality(
-    sentence_terms: Sequence[Sequence[str]], damping: float = 0.85, prior: np.ndarray | None = None
-) -> np.ndarray:
+def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -> np.ndarray:
     """Continuous LexRank: PageRank over the sentences' idf-weighted cosine similarities.
 
     Unlike the thresholded LexRank above, every similarity counts with its strength, so a sentence
@@ -154,10 +152,9 @@ def centrality(
     degree = similar.sum(axis=1)
     # A sentence that shares nothing with the others links to all of them evenly.
     transition = np.where(degree[:, None] > 0, similar / np.where(degree > 0, degree, 1.0)[:, None], 1.0 / n)
-    teleport = np.full(n, 1.0 / n) if prior is None or prior.sum() <= 0 else prior / prior.sum()
     rank = np.full(n, 1.0 / n)
     for _ in range(200):
-        following = (1.0 - damping) * teleport + damping * (transition.T @ rank)
+        following = (1.0 - damping) / n + damping * (transition.T @ rank)
         done = np.abs(following - rank).sum() < 1e-9
         rank = following
         if done:
