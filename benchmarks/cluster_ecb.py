@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
-from collections import defaultdict
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,34 +19,10 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout's digest
+
+from benchmarks.common import DEFAULT_EVAL, bcubed, ecb_article, labels_of
 from digest.cluster import ClusterParams, cluster
-from digest.models import Article
-
-DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
-
-
-def bcubed(pred: Sequence[int], gold: Sequence[str]) -> tuple[float, float, float]:
-    by_pred: dict[int, set[int]] = defaultdict(set)
-    by_gold: dict[str, set[int]] = defaultdict(set)
-    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
-        by_pred[p].add(i)
-        by_gold[g].add(i)
-    precision = recall = 0.0
-    for i in range(len(gold)):
-        shared = len(by_pred[pred[i]] & by_gold[gold[i]])
-        precision += shared / len(by_pred[pred[i]])
-        recall += shared / len(by_gold[gold[i]])
-    precision /= len(gold)
-    recall /= len(gold)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-
-
-def labels_of(groups: Sequence[Sequence[int]], n: int) -> list[int]:
-    labels = [0] * n
-    for k, group in enumerate(groups):
-        for i in group:
-            labels[i] = k
-    return labels
 
 
 def main() -> None:
@@ -56,19 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     docs = [json.loads(line) for line in (args.eval / "ecbplus" / "docs.jsonl").read_text().splitlines()]
     gold = [d["subtopic"] for d in docs]
-    articles = [
-        Article(
-            d["id"],
-            d["id"],
-            d["title"] or None,
-            None,
-            None,
-            None,
-            tuple(d["text"].split("\n")),
-            tuple(d["text"].split("\n")),
-        )
-        for d in docs
-    ]
+    articles = [ecb_article(d) for d in docs]
     print(f"ECB+: {len(docs)} documents, {len(set(gold))} gold stories\n")
     print(f"{'system':<38} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'ARI':>6} {'secs':>6}")
     started = time.perf_counter()

@@ -27,7 +27,7 @@ from .segment import content_terms, split_sentences
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TERMINAL = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
 _INNER_SENTENCE_END = re.compile(r"[a-z][.!?]['\"”’]?\s+[A-Z]")
 _CLOSES_QUOTE = re.compile(r"[”\"»]$")
@@ -137,8 +137,8 @@ def _unwrap(lines: list[str]) -> list[tuple[str, int]]:
 def classify(text: str, blank_before: int = 0) -> Line:
     """Give one line its role by its shape alone (repetition is handled per document)."""
     tokens = text.split()
-    # Chinese and Japanese are written without spaces: about two characters make a word.
-    n = len(tokens) + len(_CJK.findall(text)) // 2
+    # Chinese and Japanese write no spaces between words: count about two characters a word.
+    n = max(len(tokens), len(_UNSPACED.findall(text)) // 2)
     line = Line(text=text, role="head", words=n, blank_before=blank_before)
     letters = len(_LETTER.findall(text))
     if letters == 0 or letters < 0.4 * len(text.replace(" ", "")) or _DIMENSIONS.match(text):
@@ -214,7 +214,8 @@ def _roles(raw: RawDoc, common_heads: Mapping[str, int] | None) -> list[Line]:
     keys = [normalize_line(x.text) for x in lines]
     counts = Counter(keys)
     for index, (line, key) in enumerate(zip(lines, keys, strict=True)):
-        repeated_body = line.role == "body" and counts[key] > 1 and line.words <= 40
+        # An extractor's output is already the article: a line it repeats is the article repeating itself.
+        repeated_body = line.role == "body" and counts[key] > 1 and line.words <= 40 and not raw.extracted
         # A head repeated right away is a caption shown twice; a head repeated further on may be
         # a link to an article that the page also holds, so it stays a head.
         doubled_head = line.role == "head" and (
@@ -226,6 +227,17 @@ def _roles(raw: RawDoc, common_heads: Mapping[str, int] | None) -> list[Line]:
         elif line.role == "head" and common_heads and common_heads.get(key, 0) > 1:
             line.role, line.kind = "chrome", "repeated"
     return lines
+
+
+def _keep_subheads(lines: list[Line]) -> None:
+    """In an extractor's output, head-shaped lines between body lines are the article's own
+    subheadings and list items: they stay in the text (the summarizer does not quote them)."""
+    body = [i for i, line in enumerate(lines) if line.role == "body"]
+    if not body:
+        return
+    for line in lines[body[0] + 1 :]:
+        if line.role == "head":
+            line.role, line.kind = "body", "subhead"
 
 
 def _parts(lines: list[Line], split: bool) -> list[_Part]:
@@ -314,6 +326,8 @@ def _date_from(raw: RawDoc, part: _Part) -> str | None:
 def clean_document(raw: RawDoc, common_heads: Mapping[str, int] | None = None) -> list[Article]:
     """Turn one RawDoc into its articles (several when it is a page holding several)."""
     lines = _roles(raw, common_heads)
+    if raw.extracted:
+        _keep_subheads(lines)
     parts = _parts(lines, split=not raw.extracted)
     articles = []
     for part in parts:

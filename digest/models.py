@@ -60,6 +60,11 @@ class SummarySentence:
     citations: tuple[str, ...]  # article ids, the sentence's own article first
     article_id: str  # the article the text was taken from
 
+    @property
+    def single_source(self) -> bool:
+        """Only the sentence's own article states it: no other article of the story confirms it."""
+        return len(self.citations) == 1
+
 
 @dataclass(frozen=True)
 class Story:

@@ -1,12 +1,13 @@
 """Extractive, cited story summaries.
 
-Ranking: LexRank centrality (the algorithm of sumy's ``LexRankSummarizer``, here on sparse
-matrices), the sentence's position in its article, and how many articles of the story state it.
-Selection: maximal marginal relevance, so no two chosen sentences say the same thing, up to a
-word budget; then reading order, lead first. Sentences a reader cannot use alone — questions,
-bare quotes with no speaker, fragments that start with a pronoun or a conjunction, headlines — are
-not candidates. Every chosen sentence cites each article of the story that states the same fact,
-even in other words (shared content words, or the same quotation).
+Ranking: continuous LexRank centrality (PageRank over idf-weighted cosine similarities of all the
+story's sentences), the sentence's position in its article, and how many articles of the story
+state it. Selection: maximal marginal relevance, so no two chosen sentences say the same thing, up
+to a word budget; then reading order, lead first. Sentences a reader cannot use — questions, bare
+quotes with no speaker, headlines and list items, fragments — are not candidates; a sentence that
+starts with a pronoun or a conjunction ("He said…", "But…") is one only right after the sentence
+it follows in its article. Every chosen sentence cites each article of the story that states the
+same fact, even in other words (shared content words, or the same quotation).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from .segment import content_terms, words
 
 _ATTRIBUTION = re.compile(
     r"\b(said|says|say|told|tells|according|added|adds|stated|wrote|writes|asked|announced|"
-    r"explained|noted|insisted|warned|claimed|reported|reportedly|quoted)\b",
+    r"explained|noted|insisted|insists|warned|warns|claimed|claims|reported|reportedly|quoted|continued|"
+    r"argued|argues|admitted|admits|believes|believed|thinks|thought|commented|suggested|suggests|replied|"
+    r"acknowledged|conceded|predicted|predicts|urged|urges|concluded|recalled|recalls|described|describes)\b",
     re.I,
 )
 _CONTEXT_START = re.compile(
@@ -33,7 +36,13 @@ _CONTEXT_START = re.compile(
     r"still|then|there|here|such|both|which|who)\b",
     re.I,
 )
+# "There were 20 arrests": "there" that points at nothing before it.
+_EXISTENTIAL = re.compile(r"^there\s+(is|are|was|were|has|have|had|will|would|could|may|might|must|should)\b", re.I)
+_FINAL = re.compile(r"[.!…][\"'”’)\]]*$")
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+
+
+WEIGHTS = (0.65, 0.15, 0.20)
 
 
 @dataclass(frozen=True)
@@ -41,30 +50,45 @@ class Candidate:
     article: int  # index in the story's article list
     index: int  # sentence index in the article
     text: str
+    after: int | None = None  # for a sentence that needs the one before it: that one's candidate number
 
 
-def usable(sentence: str) -> bool:
-    """Whether a sentence can stand in a summary without its neighbours."""
+def _flaw(sentence: str) -> str | None:
+    """Why a sentence cannot stand in a summary alone, or None when it can."""
     count = len(sentence.split())
-    if count < 6 or count > 70 or sentence.rstrip("”’\"' ").endswith("?"):
-        return False
+    if count < 6 or count > 70:
+        return "length"
+    if sentence.rstrip("”’\"' ").endswith("?"):
+        return "question"
+    if not _FINAL.search(sentence):  # a headline, subheading, list item or caption
+        return "headline"
     if not sentence[:1].isupper() and sentence[:1] not in "“\"‘'":
-        return False
-    if _CONTEXT_START.match(sentence):
-        return False
+        return "fragment"
     if sentence[:1] in "“\"‘'":
         # A quotation is usable only with its speaker ("…,” the minister said).
         closing = max(sentence.rfind("”"), sentence.rfind('"'))
         after = sentence[closing + 1 :] if closing > 0 else ""
         if not _ATTRIBUTION.search(after):
-            return False
-    return True
+            return "quote"
+    if _CONTEXT_START.match(sentence) and not _EXISTENTIAL.match(sentence):
+        return "context"
+    return None
+
+
+def usable(sentence: str) -> bool:
+    """Whether a sentence can stand in a summary without its neighbours."""
+    return _flaw(sentence) is None
+
+
+def continues(sentence: str) -> bool:
+    """Whether a sentence is usable right after the sentence before it (it starts with "He", "But", …)."""
+    return _flaw(sentence) == "context"
 
 
 def sumy_lexrank_scores(
     sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
 ) -> np.ndarray:
-    """LexRank exactly as sumy's ``LexRankSummarizer`` rates sentences, vectorised.
+    """LexRank exactly as sumy's ``LexRankSummarizer`` rates sentences, vectorised (a reference for tests).
 
     ``sentence_terms`` are each sentence's normalised (stemmed, stop-word-free) words. sumy's
     tf is count / max count in the sentence, its idf log(n / (1 + df)) over sentences, the
@@ -105,6 +129,37 @@ def sumy_lexrank_scores(
         step = float(np.linalg.norm(following - p))
         p = following
     return p
+
+
+def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -> np.ndarray:
+    """Continuous LexRank: PageRank over the sentences' idf-weighted cosine similarities.
+
+    Unlike the thresholded LexRank above, every similarity counts with its strength, so a sentence
+    that shares a little with many others still gains; the idf (over the sentences) keeps words
+    that every sentence uses from making everything alike. Self-similarity does not count.
+    """
+    n = len(sentence_terms)
+    if n == 0:
+        return np.zeros(0)
+    try:
+        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
+    except ValueError:  # no sentence has a content word: all equally central
+        return np.full(n, 1.0 / n)
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    weighted = normalize(csr_matrix(counts) @ diags(np.log(n / df) + 1.0))
+    similar = (weighted @ weighted.T).toarray()
+    np.fill_diagonal(similar, 0.0)
+    degree = similar.sum(axis=1)
+    # A sentence that shares nothing with the others links to all of them evenly.
+    transition = np.where(degree[:, None] > 0, similar / np.where(degree > 0, degree, 1.0)[:, None], 1.0 / n)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(200):
+        following = (1.0 - damping) / n + damping * (transition.T @ rank)
+        done = np.abs(following - rank).sum() < 1e-9
+        rank = following
+        if done:
+            break
+    return rank
 
 
 def _quote_terms(text: str) -> set[str]:
@@ -159,7 +214,8 @@ def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> l
             if i + 1 < len(sentences):
                 units.append(f"{sentence} {sentences[i + 1]}")
                 owner.append(number)
-    match = same_claim(chosen, units)
+    # Looser than the redundancy test: another outlet's wording of a fact shares fewer words.
+    match = same_claim(chosen, units, min_shared=3, min_ratio=0.4)
     owners = np.asarray(owner)
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
 
@@ -168,28 +224,49 @@ def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> l
 MAX_CANDIDATES = 1500
 
 
-def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
-    """The cited summary of one story (its articles, in any order)."""
-    candidates = [
-        Candidate(a, i, s) for a, article in enumerate(articles) for i, s in enumerate(article.sentences) if usable(s)
-    ]
-    if len(candidates) < 2:  # nothing passes the filters: fall back to the leads
+def _candidates(articles: Sequence[Article]) -> list[Candidate]:
+    """Sentences that may go into a summary: those usable alone, and those usable after their predecessor."""
+    candidates: list[Candidate] = []
+    for a, article in enumerate(articles):
+        previous: int | None = None  # candidate number of the sentence before, if it is one
+        for i, sentence in enumerate(article.sentences):
+            if usable(sentence):
+                candidates.append(Candidate(a, i, sentence))
+            elif previous is not None and continues(sentence):
+                candidates.append(Candidate(a, i, sentence, after=previous))
+            else:
+                previous = None
+                continue
+            previous = len(candidates) - 1
+    if sum(c.after is None for c in candidates) < 2:  # nothing passes the filters: fall back to the leads
         candidates = [Candidate(a, i, s) for a, art in enumerate(articles) for i, s in enumerate(art.sentences[:3])]
-    if not candidates:
-        return ()
     if len(candidates) > MAX_CANDIDATES:
         # Ranking compares every pair of candidates: a giant story (or one endless article) keeps
         # the sentences nearest the top of each article, where news puts what matters.
-        candidates = sorted(candidates, key=lambda c: (c.index, c.article))[:MAX_CANDIDATES]
+        cutoff = sorted(c.index for c in candidates)[MAX_CANDIDATES]
+        kept = [number for number, c in enumerate(candidates) if c.index < cutoff]
+        renumber = {old: new for new, old in enumerate(kept)}  # a kept sentence's predecessor is kept too
+        candidates = [
+            Candidate(c.article, c.index, c.text, None if c.after is None else renumber[c.after])
+            for c in (candidates[number] for number in kept)
+        ]
+    return candidates
+
+
+def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
+    """The cited summary of one story (its articles, in any order)."""
+    candidates = _candidates(articles)
+    if not candidates:
+        return ()
     terms = [content_terms(c.text) for c in candidates]
-    centrality = sumy_lexrank_scores(terms)
-    centrality = centrality / (centrality.max() or 1.0)
+    central = centrality(terms)
+    central = central / (central.max() or 1.0)
     position = np.array([1.0 / (1.0 + 0.25 * c.index) for c in candidates])
     texts = [c.text for c in candidates]
     support = supporting_articles(texts, articles) if len(articles) > 1 else [{c.article} for c in candidates]
     agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
     agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
-    score = 0.45 * centrality + 0.35 * position + 0.20 * agreement
+    score = WEIGHTS[0] * central + WEIGHTS[1] * position + WEIGHTS[2] * agreement
     try:
         vectors = normalize(TfidfVectorizer(analyzer=lambda t: t).fit_transform(terms))
         similar = (vectors @ vectors.T).toarray()
@@ -199,7 +276,12 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     similar = np.maximum(similar, same_claim(texts, texts).astype(float))
     chosen: list[int] = []
     budget = 0
-    available = np.ones(len(candidates), dtype=bool)
+    # A sentence that needs the one before it becomes available once that one is chosen.
+    available = np.array([c.after is None for c in candidates])
+    followers: dict[int, list[int]] = {}
+    for k, c in enumerate(candidates):
+        if c.after is not None:
+            followers.setdefault(c.after, []).append(k)
     while available.any():
         redundancy = similar[:, chosen].max(axis=1) if chosen else np.zeros(len(candidates))
         mmr = lam * score - (1.0 - lam) * redundancy
@@ -212,13 +294,20 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         if chosen and budget + length > max_words * 1.15:
             continue
         chosen.append(pick)
+        available[followers.get(pick, [])] = True
         budget += length
         if budget >= max_words:
             break
-    # Reading order: the lead first, then by place in the article.
-    chosen.sort(key=lambda k: (candidates[k].index, -score[k]))
+    # Reading order: the lead first, then by place in the article; a sentence that needs the one
+    # before it comes right after that one.
+    picked = set(chosen)
+    ordered: list[int] = []
+    for k in sorted((k for k in chosen if candidates[k].after is None), key=lambda k: (candidates[k].index, -score[k])):
+        ordered.append(k)
+        while following := [f for f in followers.get(ordered[-1], []) if f in picked]:
+            ordered.append(following[0])
     result = []
-    for k in chosen:
+    for k in ordered:
         candidate = candidates[k]
         own = articles[candidate.article].id
         others = [articles[j].id for j in sorted(support[k]) if j != candidate.article]

@@ -114,3 +114,22 @@ def test_sentences_of_stop_words_only_do_not_break_the_ranking():
     article = Article("a", "/a.txt", None, None, None, None, sentences, sentences)
     assert list(sumy_lexrank_scores([content_terms(s) for s in sentences])) == [1 / 3] * 3
     assert all(s.citations == ("a",) for s in summarize([article, article], max_words=40))
+
+
+def test_a_sentence_that_needs_the_one_before_comes_right_after_it():
+    from digest.models import Article
+    from digest.summarize import continues
+
+    sentences = (
+        "The city of Denver opened its new airport terminal on Monday after six years of delays.",
+        "It cost two billion dollars and holds forty gates for domestic flights across the country.",
+        "Airlines will move their domestic flights to the new terminal gates over the coming month.",
+        "The old terminal building will close in the spring and be demolished later in the year.",
+    )
+    article = Article("a", "/a.txt", None, None, None, None, sentences, sentences)
+    assert continues(sentences[1]) and not usable(sentences[1])
+    summary = [s.text for s in summarize([article], max_words=400)]
+    assert sentences[1] in summary
+    assert summary.index(sentences[1]) == summary.index(sentences[0]) + 1
+    assert not usable("Calendar of the races in the coming season and venues")
+    assert usable("There were twenty arrests in the city centre on Saturday night.")
