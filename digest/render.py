@@ -191,15 +191,6 @@ class Paragraph:
     text: str
     citations: list[Citation]
 
-    @property
-    def head(self) -> str:
-        """The text but its last word (the last word and the markers never part at a line end)."""
-        return self.text.rpartition(" ")[0]
-
-    @property
-    def tail(self) -> str:
-        return self.text.rpartition(" ")[2]
-
 
 @dataclass(frozen=True)
 class Byline:
