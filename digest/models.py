@@ -67,6 +67,16 @@ class SummarySentence:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """The story of an earlier edition that a story carries on (same event, new articles)."""
+
+    date: str  # the earlier edition (YYYY-MM-DD) holding that story
+    story_id: str  # its id there
+    title: str  # its title there
+    since: str  # the edition date the event was first reported in (the start of the chain)
+
+
+@dataclass(frozen=True)
 class Story:
     """A group of articles about the same real-world event, with its cited summary."""
 
@@ -75,6 +85,7 @@ class Story:
     articles: tuple[Article, ...]
     summary: tuple[SummarySentence, ...]
     related: tuple[str, ...] = ()  # ids of other stories in the edition on a related subject
+    continues: Continuation | None = None  # the earlier edition's story this one carries on
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import render
 from .clean import clean_document, common_head_lines
 from .config import Settings
+from .continuity import earlier_stories, mark_continuing
 from .errors import InputError
 from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
@@ -240,6 +241,8 @@ def run_edition(
             articles = store.articles_for_edition(day.isoformat(), paths)
             log.info("edition %s: %d article(s)", day.isoformat(), len(articles))
             stories = build_stories(articles, settings.summary_words)
+            earlier = earlier_stories(store, settings.output, store.editions(), day)
+            stories = mark_continuing(stories, earlier)
             quarantined = tuple(Quarantined(p, r) for p, r in store.quarantined(report.inbox_paths))
             digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
             previous = [e for e in store.editions() if e.date != day.isoformat()]

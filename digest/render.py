@@ -11,19 +11,24 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from .errors import RenderError
 from .models import Article, Digest, Story
+from .segment import content_terms
 from .store import EditionRecord
+from .summarize import same_claim
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["nice_date"] = nice_date
+    env.filters["short_date"] = short_date
     return env
 
 
@@ -61,6 +67,17 @@ def nice_date(value: str | Date | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def short_date(value: str | Date | None) -> str:
+    """'2019-11-03' -> '3 Nov 2019'; other strings are returned as they are."""
+    if value is None:
+        return ""
+    try:
+        day = value if isinstance(value, Date) else Date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
 def safe_link(article: Article) -> str | None:
     """The article's web address if it is http(s), else its file as a file: URL, else None."""
     if article.url:
@@ -72,13 +89,123 @@ def safe_link(article: Article) -> str | None:
     return None
 
 
+def outlet(article: Article) -> str | None:
+    """Who published the article: its named source, else its web address's host; None if unknown.
+
+    A file name is never an outlet: inbox files are often named by a number or a hash.
+    """
+    if article.source and article.source.strip():
+        return article.source.strip()
+    if article.url and urlparse(article.url).scheme.lower() in ("http", "https"):
+        host = (urlparse(article.url).hostname or "").lower()
+        for prefix in ("www.", "m.", "amp.", "mobile."):
+            host = host.removeprefix(prefix)
+        if host:
+            return host
+    return None
+
+
+UNNAMED = "Unnamed source"
+
+
+def source_key(article: Article) -> str:
+    """What counts as one source: a named outlet (case-folded), else the file the article came from."""
+    name = outlet(article)
+    return f"outlet:{name.casefold()}" if name else f"file:{article.path}"
+
+
+def short_url(url: str, limit: int = 60) -> str:
+    """An address as a reader copies it: no scheme, no 'www.', middle elided past ``limit``."""
+    parsed = urlparse(url)
+    text = (parsed.netloc.removeprefix("www.") + parsed.path.rstrip("/")) or url
+    if parsed.query:
+        text += "?" + parsed.query
+    return text if len(text) <= limit else text[: limit - 16] + "…" + text[-15:]
+
+
+@lru_cache(maxsize=50_000)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+_QUOTATION = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+
+
+def _quoted_terms(text: str) -> frozenset[str]:
+    """Content words inside quotation marks: the same quotation is the surest sign of the same claim."""
+    return frozenset(t for quote in _QUOTATION.findall(text) for t in _terms(quote))
+
+
+def supporting_sentence(text: str, article: Article, own: bool, max_words: int = 60) -> str | None:
+    """The words of ``article`` that state ``text``: the text itself if quoted from it, else the
+    sentence (or pair of adjacent sentences) that states the same claim (as the summary's
+    citations judge it), sharing most content words with it; None if nothing shares a word."""
+    if own or text in article.sentences:
+        best = text
+    else:
+        units = list(article.sentences) + [
+            f"{a} {b}" for a, b in zip(article.sentences, article.sentences[1:], strict=False)
+        ]
+        if not units:
+            return None
+        claims = same_claim([text], units)[0]
+        wanted, quoted = _terms(text), _quoted_terms(text)
+        scored = [
+            (bool(claims[k]), len(quoted & _quoted_terms(unit)), len(wanted & _terms(unit)), -len(unit), unit)
+            for k, unit in enumerate(units)
+        ]
+        top = max(scored)
+        if not top[0] and top[2] == 0:
+            return None
+        best = top[4]
+    words = best.split()
+    return best if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+
+
 @dataclass(frozen=True)
 class SourceEntry:
     number: int
     anchor: str
     article: Article
-    outlet: str
+    outlet: str | None
     link: str | None
+
+    @property
+    def name(self) -> str:
+        return self.outlet or UNNAMED
+
+    @property
+    def url_text(self) -> str | None:
+        return short_url(self.link) if self.link and self.link.startswith(("http://", "https://")) else None
+
+
+@dataclass(frozen=True)
+class Citation:
+    entry: SourceEntry
+    pop_id: str  # id of the note showing the cited words (HTML)
+    words: str | None  # what the cited article says
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    citations: list[Citation]
+
+
+@dataclass(frozen=True)
+class Byline:
+    """One outlet in a story's source line, with the latest date it published."""
+
+    name: str
+    published: str | None
+
+
+@dataclass(frozen=True)
+class ContinuationView:
+    since: str
+    date: str
+    title: str
+    href: str
 
 
 @dataclass(frozen=True)
@@ -87,40 +214,89 @@ class StoryView:
     anchor: str
     story: Story
     sources: list[SourceEntry]
-    sentences: list[tuple[str, list[SourceEntry]]]
+    paragraphs: list[Paragraph]
     related: list[tuple[str, str]]  # (anchor, title)
+    bylines: list[Byline]
+    unnamed: int  # articles of the story whose outlet is unknown
+    continues: ContinuationView | None
+
+    @property
+    def outlets(self) -> list[SourceEntry]:
+        """One source entry per named outlet (its first article), then each unnamed one."""
+        seen: dict[str, SourceEntry] = {}
+        for entry in self.sources:
+            seen.setdefault(source_key(entry.article), entry)
+        return list(seen.values())
 
 
-def outlet(article: Article) -> str:
-    if article.source:
-        return article.source
-    if article.url:
-        host = urlparse(article.url).hostname
-        if host:
-            return host.removeprefix("www.")
-    return Path(article.path).name
+def story_anchor(story_id: str) -> str:
+    """The fragment of a story in its edition's HTML and PDF; stable while the story's articles are."""
+    return f"story-{story_id}"
 
 
-def _views(digest: Digest) -> list[StoryView]:
-    anchors = {story.id: f"story-{n}" for n, story in enumerate(digest.stories, start=1)}
+def _bylines(entries: Sequence[SourceEntry]) -> tuple[list[Byline], int]:
+    latest: dict[str, Byline] = {}
+    unnamed = 0
+    for entry in entries:
+        if entry.outlet is None:
+            unnamed += 1
+            continue
+        key = entry.outlet.casefold()
+        known = latest.get(key)
+        date = entry.article.published
+        if known is None or (date and (known.published or "") < date):
+            latest[key] = Byline(entry.outlet, date)
+    return list(latest.values()), unnamed
+
+
+def _views(digest: Digest, mode: str = "html") -> list[StoryView]:
+    anchors = {story.id: story_anchor(story.id) for story in digest.stories}
     titles = {story.id: story.title for story in digest.stories}
     views = []
     for number, story in enumerate(digest.stories, start=1):
+        anchor = anchors[story.id]
         entries = {
-            article.id: SourceEntry(k, f"s{number}-src{k}", article, outlet(article), safe_link(article))
+            article.id: SourceEntry(k, f"{anchor}-src{k}", article, outlet(article), safe_link(article))
             for k, article in enumerate(story.articles, start=1)
         }
         # Consecutive sentences citing the same articles read as one paragraph with one marker set.
-        sentences: list[tuple[str, list[SourceEntry]]] = []
+        groups: list[tuple[list[str], list[SourceEntry], list[str]]] = []  # texts, cited, own article ids
         for sentence in story.summary:
             cited = sorted((entries[c] for c in sentence.citations if c in entries), key=lambda e: e.number)
-            if sentences and [e.number for e in sentences[-1][1]] == [e.number for e in cited]:
-                sentences[-1] = (f"{sentences[-1][0]} {sentence.text}", cited)
+            if groups and [e.number for e in groups[-1][1]] == [e.number for e in cited]:
+                groups[-1][0].append(sentence.text)
+                groups[-1][2].append(sentence.article_id)
             else:
-                sentences.append((sentence.text, cited))
+                groups.append(([sentence.text], cited, [sentence.article_id]))
+        paragraphs = []
+        for index, (texts, cited, owners) in enumerate(groups, start=1):
+            citations = []
+            for entry in cited:
+                said: str | None = None
+                if mode == "html":  # the PDF shows no notes: skip the search
+                    found = [
+                        supporting_sentence(text, entry.article, owner == entry.article.id)
+                        for text, owner in zip(texts, owners, strict=True)
+                    ]
+                    said = " … ".join(dict.fromkeys(f for f in found if f)) or None
+                citations.append(Citation(entry, f"{anchor}-p{index}-c{entry.number}", said))
+            paragraphs.append(Paragraph(" ".join(texts), citations))
         related = [(anchors[r], titles[r]) for r in story.related if r in anchors]
-        views.append(StoryView(number, anchors[story.id], story, list(entries.values()), sentences, related))
+        bylines, unnamed = _bylines(list(entries.values()))
+        continues = None
+        if story.continues:
+            kind = "pdf" if mode == "pdf" else "html"
+            href = f"../{story.continues.date}/digest.{kind}#{story_anchor(story.continues.story_id)}"
+            continues = ContinuationView(story.continues.since, story.continues.date, story.continues.title, href)
+        views.append(
+            StoryView(number, anchor, story, list(entries.values()), paragraphs, related, bylines, unnamed, continues)
+        )
     return views
+
+
+def source_count(digest: Digest) -> int:
+    """Distinct sources of the edition: named outlets, and each file whose outlet is unknown."""
+    return len({source_key(a) for story in digest.stories for a in story.articles})
 
 
 def remove_leftovers(folder: Path, pattern: str = ".digest.*.tmp") -> None:
@@ -169,6 +345,14 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                 ],
                 "summary": [{"text": s.text, "citations": list(s.citations)} for s in story.summary],
                 "related": list(story.related),
+                "continues": None
+                if story.continues is None
+                else {
+                    "date": story.continues.date,
+                    "story": story.continues.story_id,
+                    "title": story.continues.title,
+                    "since": story.continues.since,
+                },
             }
             for story in digest.stories
         ],
@@ -176,27 +360,61 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     }
 
 
+_ROOT_RULE = re.compile(r":root\s*\{(.*?)\}", re.S)
+_CUSTOM_PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);")
+_VAR = re.compile(r"var\((--[\w-]+)\)")
+
+
+def resolve_variables(css: str) -> str:
+    """Replace ``var(--name)`` by the value ``:root`` gives it, and drop the ``:root`` rule.
+
+    WeasyPrint resolves custom properties for every element and pseudo-element, which costs
+    about a tenth of a large edition's PDF time; the PDF has one theme, so they are resolved once here.
+    """
+    values: dict[str, str] = {}
+    for block in _ROOT_RULE.findall(css):
+        values.update((name, value.strip()) for name, value in _CUSTOM_PROPERTY.findall(block))
+    return _VAR.sub(lambda m: values.get(m.group(1), m.group(0)), _ROOT_RULE.sub("", css))
+
+
 def stylesheet(mode: str) -> str:
     """The CSS to inline: shared rules, plus the browser-only ones for HTML."""
     names = ["digest.css"] + (["screen.css"] if mode == "html" else [])
-    return "\n".join((templates_dir() / name).read_text(encoding="utf-8") for name in names)
+    css = "\n".join((templates_dir() / name).read_text(encoding="utf-8") for name in names)
+    return resolve_variables(css) if mode == "pdf" else css
+
+
+def edition_nav(previous: str | None, following: str | None) -> Markup:
+    """Links to the neighbouring editions (dates) and the archive, for an edition's HTML."""
+    parts = []
+    if previous:
+        parts.append(f'<a href="../{escape(previous)}/digest.html" rel="prev">← {escape(nice_date(previous))}</a>')
+    parts.append('<a href="../index.html">All editions</a>')
+    if following:
+        parts.append(f'<a href="../{escape(following)}/digest.html" rel="next">{escape(nice_date(following))} →</a>')
+    return Markup(f'<nav class="edition-nav" aria-label="Other editions">{" ".join(parts)}</nav>')
+
+
+_NAV = re.compile(r'<nav class="edition-nav" aria-label="Other editions">.*?</nav>', re.S)
 
 
 def render_html(
     digest: Digest, *, max_stories: int, mode: str = "html", previous: str | None = None, following: str | None = None
 ) -> str:
+    """The edition as one self-contained HTML page; ``mode="pdf"`` is the variant WeasyPrint lays out.
+
+    ``previous`` and ``following`` are the dates (YYYY-MM-DD) of the neighbouring editions.
+    """
     env = _environment()
-    css = stylesheet(mode)
-    views = _views(digest)
+    views = _views(digest, mode)
     return env.get_template("digest.html.j2").render(
         digest=digest,
         full=views[:max_stories],
         more=views[max_stories:],
-        css=css,
+        css=stylesheet(mode),
         mode=mode,
-        previous=previous,
-        following=following,
-        source_count=digest.source_count,
+        nav=edition_nav(previous, following),
+        source_count=source_count(digest),
     )
 
 
@@ -221,29 +439,48 @@ def render_pdf(html: str) -> bytes:
     return document
 
 
+def _relink(output: Path, day: str, previous: str | None, following: str | None) -> None:
+    """Point an existing edition's HTML at its current neighbours (a new edition appeared beside it)."""
+    path = output / day / "digest.html"
+    try:
+        html = path.read_text(encoding="utf-8")
+    except OSError:
+        return
+    updated = _NAV.sub(lambda _: str(edition_nav(previous, following)), html, count=1)
+    if updated != html:
+        _atomic_write(path, updated.encode("utf-8"))
+
+
 def write_edition(
     digest: Digest, output: Path, *, pdf: bool, max_stories: int, editions: Sequence[EditionRecord] = ()
 ) -> dict[str, str]:
-    """Write output/<date>/digest.{html,pdf,json}; return {kind: path}."""
+    """Write output/<date>/digest.{json,html,pdf}; return {kind: path}.
+
+    ``editions`` are the other editions: the new one links to its neighbours, and their HTML is
+    updated to link to it.
+    """
     folder = output / digest.date.isoformat()
     day = digest.date.isoformat()
-    earlier = sorted(e.date for e in editions if e.date < day)
-    later = sorted(e.date for e in editions if e.date > day)
-    previous = f"../{earlier[-1]}/digest.html" if earlier else None
-    following = f"../{later[0]}/digest.html" if later else None
+    dates = sorted({e.date for e in editions if "html" in e.outputs} | {day})
+    at = dates.index(day)
+    neighbour = lambda k: dates[k] if 0 <= k < len(dates) else None  # noqa: E731
     outputs: dict[str, str] = {}
     try:
         remove_leftovers(folder)
         json_bytes = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
         _atomic_write(folder / "digest.json", json_bytes)
         outputs["json"] = str(folder / "digest.json")
-        html = render_html(digest, max_stories=max_stories, previous=previous, following=following)
+        html = render_html(digest, max_stories=max_stories, previous=neighbour(at - 1), following=neighbour(at + 1))
         _atomic_write(folder / "digest.html", html.encode("utf-8"))
         outputs["html"] = str(folder / "digest.html")
         if pdf:
             log.info("rendering the PDF")
             _atomic_write(folder / "digest.pdf", render_pdf(render_html(digest, max_stories=max_stories, mode="pdf")))
             outputs["pdf"] = str(folder / "digest.pdf")
+        for k in (at - 1, at + 1):
+            other = neighbour(k)
+            if other:
+                _relink(output, other, neighbour(k - 1), neighbour(k + 1))
     except OSError as exc:
         raise RenderError(f"cannot write the edition to {folder}: {exc.strerror or exc}") from None
     return outputs
@@ -254,21 +491,31 @@ def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
     remove_leftovers(output, ".index.html.*.tmp")
     env = _environment()
     css = stylesheet("html")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for edition in editions:
-        headlines: list[str] = []
-        json_path = Path(edition.outputs.get("json", ""))
-        if json_path.is_file():
-            try:
-                data = json.loads(json_path.read_text(encoding="utf-8"))
-                headlines = [s["title"] for s in data.get("stories", [])[:3]]
-            except (OSError, ValueError, KeyError, TypeError):
-                headlines = []
+        headlines: list[tuple[str, str]] = []  # (title, link)
+        sources = None
+        json_path = output / edition.date / "digest.json"
+        if not json_path.is_file():
+            json_path = Path(edition.outputs.get("json", ""))
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
+            stories = json.loads(json_path.read_text(encoding="utf-8"))["stories"]
+            headlines = [
+                (str(s["title"]), f"{edition.date}/digest.html#{story_anchor(str(s['id']))}") for s in stories[:3]
+            ]
+            sources = len(
+                {
+                    source_key(Article(a["id"], a["path"], a["title"], a["source"], a["url"], a["published"], (), ()))
+                    for s in stories
+                    for a in s["articles"]
+                }
+            )
         rows.append(
             {
                 "date": edition.date,
                 "stories": edition.stories,
                 "articles": edition.articles,
+                "sources": sources,
                 "html": f"{edition.date}/digest.html" if "html" in edition.outputs else None,
                 "pdf": f"{edition.date}/digest.pdf" if "pdf" in edition.outputs else None,
                 "headlines": headlines,

@@ -259,6 +259,17 @@ class Store:
             ]
         return [self._article(r) for r in rows]
 
+    def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
+        """The stored articles with these ids (unknown ids are left out)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Article] = {}
+        for start in range(0, len(wanted), 500):  # stay below SQLite's limit on bound parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
+                found[row["id"]] = self._article(row)
+        return found
+
     def waiting_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE edition IS NULL").fetchone()[0])
 

@@ -126,9 +126,9 @@ def test_sentences_from_one_article_read_as_one_paragraph_and_markers_ascend(see
     single = next(s for s in stories if len(s.articles) == 1 and len(s.summary) > 1)
     section = html.split(f">{single.title}</h2>", 1)[1].split("</article>", 1)[0]
     summary = section.split('<div class="summary">', 1)[1].split("</div>", 1)[0]
-    assert summary.count("<p>") == 1 and summary.count('class="cite"') == 1
+    assert summary.count('<p dir="auto">') == 1 and summary.count('class="cite"') == 1
     import re
 
-    for paragraph in re.findall(r"<p>.*?</p>", html, re.S):
+    for paragraph in re.findall(r'<p dir="auto">.*?</p>', html, re.S):
         numbers = [int(n) for n in re.findall(r'class="cite"[^>]*>(\d+)</a>', paragraph)]
         assert numbers == sorted(numbers)

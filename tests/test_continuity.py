@@ -1,0 +1,160 @@
+"""Continuing stories across editions, and the links between editions and the archive."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+from lxml import html as lxml_html
+
+from digest.config import Settings
+from digest.continuity import EarlierStory, mark_continuing
+from digest.models import Story
+from digest.pipeline import run_edition
+from digest.render import story_anchor
+
+from .conftest import SEEDS, seed_name
+
+
+def test_mark_continuing_links_the_same_event_only(seed_articles):
+    by_name = {seed_name(a): a for a in seed_articles if seed_name(a) != "003"}
+    serbia = next(a for a in seed_articles if a.title and "Serbia" in a.title)
+    earlier = [
+        EarlierStory("2019-11-02", "old-iraq", "Iran general in Iraq", (by_name["000"],), "2019-11-01"),
+        EarlierStory("2019-11-01", "older-iraq", "Iran and Iraq", (by_name["002"],), "2019-11-01"),
+    ]
+    new = [
+        Story("iraq", "Report", (by_name["001"],), ()),
+        Story("serbia", serbia.title or "", (serbia,), ()),
+        Story("again", "Iran general in Iraq", (by_name["000"],), ()),  # a re-run: no new article
+    ]
+    marked = {s.id: s.continues for s in mark_continuing(new, earlier)}
+    iraq = marked["iraq"]
+    assert iraq is not None
+    # the latest edition's story is linked; "since" is the start of its chain
+    assert (iraq.date, iraq.story_id, iraq.title, iraq.since) == (
+        "2019-11-02",
+        "old-iraq",
+        "Iran general in Iraq",
+        "2019-11-01",
+    )
+    assert marked["serbia"] is None
+    assert marked["again"] is None
+
+
+def copy_seeds(inbox, *prefixes: str) -> None:
+    for prefix in prefixes:
+        for path in SEEDS.glob(f"{prefix}_*.txt"):
+            shutil.copy(path, inbox / path.name)
+
+
+def test_story_continues_across_three_editions(tmp_path, clock):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=tmp_path / "output", timezone="UTC", pdf=False)
+    copy_seeds(inbox, "000", "003")
+    first = run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    iraq = next(s for s in first.stories if any(seed_name(a) == "000" for a in s.articles))
+    assert all(s.continues is None for s in first.stories)
+
+    copy_seeds(inbox, "001")
+    (inbox / "bridge.json").write_text(
+        json.dumps(
+            {
+                "title": "Harbour bridge reopens",
+                "source": "City Times",
+                "published": "2019-11-04",
+                "text": "The harbour bridge reopened to traffic on Monday after two years of repairs. "
+                "Officials said the work finished a month early.",
+            }
+        )
+    )
+    second = run_edition(settings, clock=clock, date=date(2019, 11, 4))
+    bridge = next(s for s in second.stories if s.title == "Harbour bridge reopens")
+    report = next(s for s in second.stories if s is not bridge)
+    assert bridge.continues is None
+    assert report.continues is not None
+    assert (report.continues.date, report.continues.story_id, report.continues.since) == (
+        "2019-11-03",
+        iraq.id,
+        "2019-11-03",
+    )
+
+    copy_seeds(inbox, "002", "004")
+    third = run_edition(settings, clock=clock, date=date(2019, 11, 5))
+    [latest] = third.stories
+    assert latest.continues is not None
+    assert (latest.continues.date, latest.continues.story_id, latest.continues.since) == (
+        "2019-11-04",
+        report.id,
+        "2019-11-03",
+    )
+
+    # The reader sees it, and the link lands on the earlier edition's story.
+    output = settings.output
+    page = lxml_html.fromstring((output / "2019-11-05" / "digest.html").read_text())
+    [note] = page.xpath("//p[@class='continues']")
+    assert " ".join(note.text_content().split()).startswith(
+        "Continuing since 3 November 2019; last on 4 November 2019: Report: Iran Terrorism General"
+    )
+    href = note.xpath(".//a/@href")[0]
+    assert href == f"../2019-11-04/digest.html#{story_anchor(report.id)}"
+    earlier_page = lxml_html.fromstring((output / "2019-11-04" / "digest.html").read_text())
+    assert earlier_page.get_element_by_id(story_anchor(report.id)).tag == "article"
+    data = json.loads((output / "2019-11-05" / "digest.json").read_text())
+    assert data["stories"][0]["continues"] == {
+        "date": "2019-11-04",
+        "story": report.id,
+        "title": report.title,
+        "since": "2019-11-03",
+    }
+
+
+def nav_links(path) -> list[str]:
+    page = lxml_html.fromstring(path.read_text())
+    return page.xpath("//nav[@class='edition-nav']/a/@href")
+
+
+def test_editions_link_to_their_neighbours_and_the_archive_lists_them(tmp_path, clock):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=tmp_path / "output", timezone="UTC", pdf=True)
+    output = settings.output
+    copy_seeds(inbox, "003")
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    copy_seeds(inbox, "000")
+    run_edition(settings, clock=clock, date=date(2019, 11, 5), pdf=False)
+    copy_seeds(inbox, "001")
+    run_edition(settings, clock=clock, date=date(2019, 11, 4), pdf=False)  # made last, between the two
+
+    assert nav_links(output / "2019-11-03" / "digest.html") == ["../index.html", "../2019-11-04/digest.html"]
+    assert nav_links(output / "2019-11-04" / "digest.html") == [
+        "../2019-11-03/digest.html",
+        "../index.html",
+        "../2019-11-05/digest.html",
+    ]
+    assert nav_links(output / "2019-11-05" / "digest.html") == ["../2019-11-04/digest.html", "../index.html"]
+
+    archive = lxml_html.fromstring((output / "index.html").read_text())
+    entries = archive.xpath("//ol[@class='archive']/li")
+    assert [" ".join(e.xpath("string(h2)").split()) for e in entries] == [
+        "5 November 2019",
+        "4 November 2019",
+        "3 November 2019",
+    ]
+    oldest = entries[-1]
+    assert oldest.xpath(".//a/@href")[:3] == [
+        "2019-11-03/digest.html",
+        "2019-11-03/digest.html",
+        "2019-11-03/digest.pdf",
+    ]
+    assert " ".join(oldest.xpath("string(p)").split()).startswith("4 stories from 1 source, 4 articles")
+    assert entries[0].xpath(".//a[.='PDF']") == []  # that edition was made without a PDF
+    data = json.loads((output / "2019-11-03" / "digest.json").read_text())
+    headlines = oldest.xpath(".//ul[@class='headlines']/li/a")
+    assert [h.text for h in headlines] == [s["title"] for s in data["stories"][:3]]
+    page = lxml_html.fromstring((output / "2019-11-03" / "digest.html").read_text())
+    for link in headlines:  # each headline opens its story
+        folder, fragment = link.get("href").split("/digest.html#")
+        assert folder == "2019-11-03" and page.get_element_by_id(fragment).tag == "article"
