@@ -126,7 +126,8 @@ def check_store(settings: Settings) -> Iterator[Check]:
         yield _ok("daemon", "digest serve is not running")
 
 
-_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
+# Font stacks: font-family declarations and custom properties, whatever ends in a generic family.
+_STACK = re.compile(r"(?:font-family|--[\w-]+)\s*:\s*([^;{}]+?,\s*(?:serif|sans-serif|monospace)\s*)(?:;|})")
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "emoji", "math", "inherit"}
 _SCRIPTS = {"Arabic": ":lang=ar", "Chinese": ":lang=zh-cn", "Cyrillic": ":lang=ru", "emoji": ":charset=1f600"}
 
@@ -145,9 +146,9 @@ def check_fonts(settings: Settings) -> Iterator[Check]:
     installed = set(_fc_list(":"))
     wanted: dict[str, None] = {}
     for css in sorted(templates_dir().glob("*.css")):
-        for declaration in _FAMILY.findall(css.read_text(encoding="utf-8")):
-            first = declaration.split(",")[0].strip().strip("\"'")
-            if first.lower() not in _GENERIC:
+        for stack in _STACK.findall(css.read_text(encoding="utf-8")):
+            first = stack.split(",")[0].strip().strip("\"'")
+            if first.lower() not in _GENERIC and not first.startswith("var("):
                 wanted[first] = None
     missing = [family for family in wanted if family not in installed]
     if missing:

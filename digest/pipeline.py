@@ -60,6 +60,14 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _changed_since(path: Path, info: os.stat_result) -> bool:
+    try:
+        now = path.lstat()
+    except OSError:
+        return True
+    return (now.st_ino, now.st_size, now.st_mtime_ns) != (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: float = 0.0) -> ScanReport:
     """Ingest new and changed inbox files into the store; set aside what cannot be read.
 
@@ -94,6 +102,12 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
             store.touch_file(key, info.st_size, info.st_mtime_ns)
             continue
         pending.append((path, key, info, sha))
+    # A set-aside file that is gone from the inbox has nothing left to report.
+    gone = [
+        key for key, record in known.items() if record.status == "quarantined" and key not in set(report.inbox_paths)
+    ]
+    if gone:
+        store.forget_files(gone)
     if not pending:
         return report
     log.info("reading %d new or changed file(s) from %s", len(pending), settings.inbox)
@@ -116,8 +130,8 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
                 error = f"cannot clean: {type(exc).__name__}: {exc}"
             if error is None and not articles:
                 error = "no article text left after removing page furniture"
-        if error and not os.path.lexists(path):
-            log.info("%s disappeared while it was being read; skipped", path.name)
+        if error and _changed_since(path, info):
+            log.info("%s changed or disappeared while it was being read; it is read again later", path.name)
             continue
         status = "quarantined" if error else "ok"
         record = FileRecord(key, info.st_size, info.st_mtime_ns, sha, status, error)

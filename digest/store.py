@@ -219,6 +219,11 @@ class Store:
                 added += 1
         return added
 
+    def forget_files(self, paths: Sequence[str]) -> None:
+        """Drop the records of set-aside files that left the inbox (they gave no articles)."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM files WHERE path = ? AND status = 'quarantined'", [(p,) for p in paths])
+
     def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
         self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
 
