@@ -40,3 +40,28 @@ def test_entities_are_names_and_numbers():
     assert {"e:qassem", "e:soleimani", "e:iran", "e:abdul", "e:mahdi"} <= set(found)
     assert "e:wednesday" not in found
     assert "n:250" in found and "d:oct-10" in found
+
+
+def test_a_day_dominated_by_one_story_keeps_it_whole(seed_articles):
+    """When most of an inbox is one event, its shared words are not discarded as too common."""
+    from digest.clean import clean_document
+    from digest.models import RawDoc
+
+    from .hostile import PARAGRAPH
+
+    details = [
+        "the night shift", "two cranes", "the divers", "the pier lights", "a tug", "the mayor's visit",
+        "insurers", "the fishing fleet", "a ferry", "the harbour master", "tourists", "the old lighthouse",
+        "concrete blocks", "a survey vessel", "the union", "residents",
+    ]  # fmt: skip
+    copies = [
+        article
+        for n, detail in enumerate(details)
+        for article in clean_document(
+            RawDoc(path=f"/inbox/valmora-{n}.txt", text=f"{PARAGRAPH}\n\nReporters saw {detail} near the works today.")
+        )
+    ]
+    articles = copies + list(seed_articles)
+    groups = cluster(articles)
+    assert sorted(range(len(copies))) in [sorted(g) for g in groups]
+    assert len(copies) / len(articles) > 0.6  # the case a document-frequency cut-off used to break
