@@ -35,12 +35,15 @@ _CLOSES_QUOTE = re.compile(r"[”\"»]$")
 # The reader or the site speaking to the reader, together with something to do on the site.
 _READER = re.compile(r"\b(you|your|you're|yours|us|our)\b", re.I)
 _SITE_ACTION = re.compile(
-    r"\b(follow|subscrib\w*|sign(?:ing)? ?up|newsletter|comment\w*|share|click|download|app|apps|"
+    r"\b(follow|subscrib\w*|sign(?:ing)? ?up|newsletter|comment\w*|click|download|"
     r"channel|email address|e-mail address|log ?in|register|cookies?|advertis\w*|notifications?|"
-    r"browser|javascript|feed|podcast|whatsapp|telegram|facebook|twitter|instagram|youtube|"
-    r"tip|tips|donate|support us|reply|published|privacy)\b",
+    r"browser|javascript|podcast|whatsapp|telegram|facebook|twitter|instagram|youtube|"
+    r"donate|support us|privacy)\b",
     re.I,
 )
+# Words that mean the site only in a short line ("Share this", "Get the app"); in a sentence of an
+# article they are ordinary words ("I want to share my story with you").
+_SHORT_SITE_ACTION = re.compile(r"\b(share|app|apps|feed|tip|tips|reply|published)\b", re.I)
 # Verbs and labels that open the short lines of a site's interface.
 _UI_WORDS = frozenset(
     """click tap continue read leave share follow subscribe sign connect join watch listen download get
@@ -152,7 +155,9 @@ def classify(text: str, blank_before: int = 0) -> Line:
     if n <= 14 and not terminal and _CREDIT_LINE.search(text):
         line.role, line.kind = "aside", "credit"
         return line
-    if n <= 30 and _READER.search(text) and _SITE_ACTION.search(text):
+    if _READER.search(text) and (
+        (n <= 30 and _SITE_ACTION.search(text)) or (n <= 12 and _SHORT_SITE_ACTION.search(text))
+    ):
         line.role, line.kind = "chrome", "cta"
         return line
     if n <= 5 and not terminal and (first.rstrip(":") in _UI_WORDS or text.endswith(":")):

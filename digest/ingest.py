@@ -177,7 +177,7 @@ def _from_html(path: str, html: str) -> list[RawDoc]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, as_dict=False
+        html, with_metadata=True, include_comments=False, include_tables=True, as_dict=False
     )
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
