@@ -123,9 +123,7 @@ def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
 
 def vectors(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
     """Row-normalised article vectors (words block and names block side by side)."""
-    lexical = TfidfVectorizer(
-        analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=1.0
-    )
+    lexical = TfidfVectorizer(analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=1.0)
     named = TfidfVectorizer(analyzer=_entity_text, sublinear_tf=True, max_df=1.0)
     blocks = []
     for vectorizer, weight in ((lexical, 1.0), (named, params.entity_weight)):

@@ -42,7 +42,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .config import EmailSettings, Settings, check_address, port_mismatch
 from .errors import ConfigError, DeliveryError
-from .render import nice_date, templates_dir
+from .render import UNNAMED, nice_date, outlet_name, templates_dir
 from .store import DeliveryRecord, EditionLock, Store
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,16 @@ class Edition:
 
     @property
     def source_count(self) -> int:
-        return len({src.outlet for s in self.stories for src in s.sources})
+        """Counted as the HTML edition counts them: each named outlet once, each unnamed file once."""
+        return len(
+            {
+                f"outlet:{name.casefold()}"
+                if (name := outlet_name(a.get("source"), a.get("url")))
+                else f"file:{a.get('path')}"
+                for story in self.data.get("stories", [])
+                for a in story.get("articles", [])
+            }
+        )
 
 
 def _web_link(url: object) -> str | None:
@@ -147,14 +156,8 @@ def _web_link(url: object) -> str | None:
 
 
 def _outlet(article: Mapping[str, Any]) -> str:
-    if article.get("source"):
-        return str(article["source"])
-    link = _web_link(article.get("url"))
-    if link:
-        host = urlparse(link).hostname
-        if host:
-            return host.removeprefix("www.")
-    return Path(str(article.get("path") or "unknown")).name
+    """The outlet as the HTML and PDF edition name it (never a file name)."""
+    return outlet_name(article.get("source"), article.get("url")) or UNNAMED
 
 
 def mail_stories(data: Mapping[str, Any]) -> list[MailStory]:

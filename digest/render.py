@@ -94,10 +94,15 @@ def outlet(article: Article) -> str | None:
 
     A file name is never an outlet: inbox files are often named by a number or a hash.
     """
-    if article.source and article.source.strip():
-        return article.source.strip()
-    if article.url and urlparse(article.url).scheme.lower() in ("http", "https"):
-        host = (urlparse(article.url).hostname or "").lower()
+    return outlet_name(article.source, article.url)
+
+
+def outlet_name(source: str | None, url: str | None) -> str | None:
+    """:func:`outlet` from an article's source and URL (as the JSON edition holds them)."""
+    if source and source.strip():
+        return source.strip()
+    if url and urlparse(url).scheme.lower() in ("http", "https"):
+        host = (urlparse(url).hostname or "").lower()
         for prefix in ("www.", "m.", "amp.", "mobile."):
             host = host.removeprefix(prefix)
         if host:

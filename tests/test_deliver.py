@@ -261,7 +261,8 @@ def test_the_html_part_is_self_contained_and_cites_in_a_way_mail_can_follow(smtp
     ) in html
     # a local file is not a link a reader could open; its marker is plain text
     assert "file://" not in html
-    assert '<span title="002_4b870123c3ac6eb2.txt" style="color:#5a5a60;">[3]</span>' in html
+    assert '<span title="Unnamed source" style="color:#5a5a60;">[3]</span>' in html
+    assert ".txt" not in html  # no file name is shown as a source
     # article text is escaped
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; “quoted”" in html and "<b>Bold</b>" not in html
 
