@@ -12,13 +12,13 @@ even in other words (shared content words, or the same quotation).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix, diags
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
+from scipy.sparse import csr_matrix
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from .models import Article, SummarySentence
 from .segment import content_terms, words
@@ -61,6 +61,38 @@ def usable(sentence: str) -> bool:
     return True
 
 
+def _term_matrix(
+    docs: Sequence[Iterable[str]], vocabulary: dict[str, int] | None = None
+) -> tuple[csr_matrix, dict[str, int]]:
+    """Documents x terms counts with columns in sorted term order, as CountVectorizer builds them.
+
+    Without a ``vocabulary`` it is every term of ``docs``; terms outside a given one are ignored.
+    Built directly (no per-call validation), since a story makes several of these.
+    """
+    if vocabulary is None:
+        vocabulary = {term: i for i, term in enumerate(sorted({t for doc in docs for t in doc}))}
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for doc in docs:
+        counts = Counter(vocabulary[t] for t in doc if t in vocabulary)
+        for column in sorted(counts):
+            indices.append(column)
+            data.append(counts[column])
+        indptr.append(len(indices))
+    matrix = csr_matrix(
+        (np.asarray(data, dtype=np.int64), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+        shape=(len(docs), len(vocabulary)),
+    )
+    return matrix, vocabulary
+
+
+def _l2_rows(matrix: csr_matrix) -> csr_matrix:
+    """Scale each row to unit length in place, exactly as ``sklearn.preprocessing.normalize`` does."""
+    inplace_csr_row_normalize_l2(matrix)
+    return matrix
+
+
 def sumy_lexrank_scores(
     sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
 ) -> np.ndarray:
@@ -74,18 +106,22 @@ def sumy_lexrank_scores(
     n = len(sentence_terms)
     if n == 0:
         return np.zeros(0)
-    try:
-        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
-    except ValueError:  # no sentence has a content word: all equally central
+    counts, vocabulary = _term_matrix(sentence_terms)
+    if not vocabulary:  # no sentence has a content word: all equally central
         return np.full(n, 1.0 / n)
-    counts = csr_matrix(counts)
+    counts = counts.astype(float)
     row_max = counts.max(axis=1).toarray().ravel()
     row_max[row_max == 0] = 1.0
-    tf = diags(1.0 / row_max) @ counts
-    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    # Scaling the stored values is what multiplying by a diagonal matrix does, without building one.
+    tf = counts.copy()
+    tf.data = tf.data * np.repeat(1.0 / row_max, np.diff(tf.indptr))
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.log(n / (1.0 + df))
-    weighted = tf @ diags(idf)
-    numerator = (tf @ diags(idf**2) @ tf.T).toarray()
+    weighted = tf.copy()
+    weighted.data = weighted.data * idf[weighted.indices]
+    squared = tf.copy()
+    squared.data = squared.data * (idf**2)[squared.indices]
+    numerator = (squared @ tf.T).toarray()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     denominator = np.outer(norms, norms)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -108,7 +144,51 @@ def sumy_lexrank_scores(
 
 
 def _quote_terms(text: str) -> set[str]:
+    if '"' not in text and "“" not in text:
+        return set()
     return {t for quote in _QUOTED.findall(text) for t in content_terms(quote)}
+
+
+def _quote_matches(text_quotes: Sequence[set[str]], unit_quotes: Sequence[set[str]], match: np.ndarray) -> None:
+    """Set ``match[i, j]`` where both quote at least four content words, most of them the same."""
+    rows = [i for i, quoted in enumerate(text_quotes) if len(quoted) >= 4]
+    cols = [j for j, quoted in enumerate(unit_quotes) if len(quoted) >= 4]
+    if not rows or not cols:
+        return
+    left, vocabulary = _term_matrix([text_quotes[i] for i in rows])
+    right, _ = _term_matrix([unit_quotes[j] for j in cols], vocabulary)
+    overlap = (left @ right.T).toarray()
+    left_size = np.array([len(text_quotes[i]) for i in rows])
+    right_size = np.array([len(unit_quotes[j]) for j in cols])
+    hit = overlap >= 0.8 * np.minimum(left_size[:, None], right_size[None, :])
+    match[np.ix_(rows, cols)] |= hit
+
+
+def _same_claim(
+    text_terms: Sequence[Sequence[str]],
+    text_quotes: Sequence[set[str]],
+    unit_terms: Sequence[Sequence[str]],
+    unit_quotes: Sequence[set[str]],
+    min_shared: int = 4,
+    min_ratio: float = 0.6,
+) -> np.ndarray:
+    """:func:`same_claim` on content words and quoted words already extracted."""
+    if not text_terms or not unit_terms:
+        return np.zeros((len(text_terms), len(unit_terms)), dtype=bool)
+    unit_sets = [set(terms) for terms in unit_terms]
+    unit_matrix, vocabulary = _term_matrix(unit_sets)
+    if not vocabulary:  # no content words anywhere: nothing can state the same fact
+        return np.zeros((len(text_terms), len(unit_terms)), dtype=bool)
+    text_matrix, _ = _term_matrix([set(terms) for terms in text_terms], vocabulary)
+    shared = (text_matrix @ unit_matrix.T).toarray()
+    text_size = np.asarray(text_matrix.sum(axis=1)).ravel()
+    unit_size = np.asarray(unit_matrix.sum(axis=1)).ravel()
+    smaller = np.minimum(text_size[:, None], unit_size[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(smaller > 0, shared / smaller, 0.0)
+    match = (shared >= min_shared) & (ratio >= min_ratio)
+    _quote_matches(text_quotes, unit_quotes, match)
+    return match
 
 
 def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, min_ratio: float = 0.6) -> np.ndarray:
@@ -117,59 +197,80 @@ def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, 
     Yes when the two share at least ``min_shared`` content words covering ``min_ratio`` of the
     shorter one, or when both quote the same words (four content words or more).
     """
-    if not texts or not units:
-        return np.zeros((len(texts), len(units)), dtype=bool)
-    vectorizer = CountVectorizer(analyzer=lambda text: sorted(set(content_terms(text))), binary=True)
-    try:
-        unit_matrix = vectorizer.fit_transform(list(units))
-    except ValueError:  # no content words anywhere: nothing can state the same fact
-        return np.zeros((len(texts), len(units)), dtype=bool)
-    text_matrix = vectorizer.transform(list(texts))
-    shared = (text_matrix @ unit_matrix.T).toarray()
-    text_size = np.asarray(text_matrix.sum(axis=1)).ravel()
-    unit_size = np.asarray(unit_matrix.sum(axis=1)).ravel()
-    smaller = np.minimum(text_size[:, None], unit_size[None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(smaller > 0, shared / smaller, 0.0)
-    match = (shared >= min_shared) & (ratio >= min_ratio)
-    unit_quotes = [_quote_terms(unit) for unit in units]
-    for i, text in enumerate(texts):
-        quoted = _quote_terms(text)
-        if len(quoted) < 4:
-            continue
-        for j, other in enumerate(unit_quotes):
-            if len(other) >= 4 and len(quoted & other) >= 0.8 * min(len(quoted), len(other)):
-                match[i, j] = True
-    return match
+    return _same_claim(
+        [content_terms(t) for t in texts],
+        [_quote_terms(t) for t in texts],
+        [content_terms(u) for u in units],
+        [_quote_terms(u) for u in units],
+        min_shared,
+        min_ratio,
+    )
 
 
-def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> list[set[int]]:
+def supporting_articles(
+    chosen: Sequence[str],
+    articles: Sequence[Article],
+    chosen_terms: Sequence[Sequence[str]] | None = None,
+    sentence_terms: Sequence[Sequence[Sequence[str]]] | None = None,
+) -> list[set[int]]:
     """For each chosen sentence, the indexes of the articles that state it.
 
     Each sentence of each article is compared, and so is each pair of adjacent sentences, since
-    outlets split the same words into sentences differently.
+    outlets split the same words into sentences differently. ``chosen_terms`` and
+    ``sentence_terms`` (per article, per sentence) are the content words when already known.
     """
-    units: list[str] = []
+    unit_terms: list[list[str]] = []
+    unit_quotes: list[set[str]] = []
     owner: list[int] = []
     for number, article in enumerate(articles):
         sentences = article.sentences
+        terms = sentence_terms[number] if sentence_terms is not None else [content_terms(s) for s in sentences]
+        quotes = [_quote_terms(s) for s in sentences]
         for i, sentence in enumerate(sentences):
-            units.append(sentence)
+            unit_terms.append(list(terms[i]))
+            unit_quotes.append(quotes[i])
             owner.append(number)
             if i + 1 < len(sentences):
-                units.append(f"{sentence} {sentences[i + 1]}")
+                # The words of "a b" are those of a, then those of b: no word spans the space.
+                unit_terms.append([*terms[i], *terms[i + 1]])
+                unit_quotes.append(_quote_terms(f"{sentence} {sentences[i + 1]}"))
                 owner.append(number)
-    match = same_claim(chosen, units)
+    text_terms = chosen_terms if chosen_terms is not None else [content_terms(t) for t in chosen]
+    match = _same_claim(text_terms, [_quote_terms(t) for t in chosen], unit_terms, unit_quotes)
     owners = np.asarray(owner)
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
+
+
+def _tfidf_rows(terms: Sequence[Sequence[str]]) -> csr_matrix:
+    """L2-normalised TF-IDF rows, computed as scikit-learn's TfidfVectorizer does by default."""
+    counts, vocabulary = _term_matrix(terms)
+    if not vocabulary:
+        raise ValueError("empty vocabulary")
+    counts = counts.astype(np.float64)
+    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+    df += 1.0
+    idf = np.full_like(df, fill_value=counts.shape[0] + 1, dtype=np.float64)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    counts.data *= idf[counts.indices]
+    return _l2_rows(_l2_rows(counts))
 
 
 # At most this many sentences of a story are ranked (the pairwise matrices grow with its square).
 MAX_CANDIDATES = 1500
 
 
-def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
-    """The cited summary of one story (its articles, in any order)."""
+def summarize(
+    articles: Sequence[Article],
+    max_words: int = 120,
+    lam: float = 0.7,
+    sentence_terms: Sequence[Sequence[Sequence[str]]] | None = None,
+) -> tuple[SummarySentence, ...]:
+    """The cited summary of one story (its articles, in any order).
+
+    ``sentence_terms`` holds each article's sentences' :func:`content_terms` when they are known.
+    """
     candidates = [
         Candidate(a, i, s) for a, article in enumerate(articles) for i, s in enumerate(article.sentences) if usable(s)
     ]
@@ -181,22 +282,31 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         # Ranking compares every pair of candidates: a giant story (or one endless article) keeps
         # the sentences nearest the top of each article, where news puts what matters.
         candidates = sorted(candidates, key=lambda c: (c.index, c.article))[:MAX_CANDIDATES]
-    terms = [content_terms(c.text) for c in candidates]
+    if sentence_terms is None:
+        sentence_terms = [
+            article.terms if article.terms is not None else [content_terms(s) for s in article.sentences]
+            for article in articles
+        ]
+    terms = [list(sentence_terms[c.article][c.index]) for c in candidates]
     centrality = sumy_lexrank_scores(terms)
     centrality = centrality / (centrality.max() or 1.0)
     position = np.array([1.0 / (1.0 + 0.25 * c.index) for c in candidates])
     texts = [c.text for c in candidates]
-    support = supporting_articles(texts, articles) if len(articles) > 1 else [{c.article} for c in candidates]
+    if len(articles) > 1:
+        support = supporting_articles(texts, articles, terms, sentence_terms)
+    else:
+        support = [{c.article} for c in candidates]
     agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
     agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
     score = 0.45 * centrality + 0.35 * position + 0.20 * agreement
     try:
-        vectors = normalize(TfidfVectorizer(analyzer=lambda t: t).fit_transform(terms))
+        vectors = _tfidf_rows(terms)
         similar = (vectors @ vectors.T).toarray()
     except ValueError:
         similar = np.eye(len(candidates))
     # Two versions of one fact (different outlets' wording) count as fully redundant.
-    similar = np.maximum(similar, same_claim(texts, texts).astype(float))
+    quotes = [_quote_terms(t) for t in texts]
+    similar = np.maximum(similar, _same_claim(terms, quotes, terms, quotes).astype(float))
     chosen: list[int] = []
     budget = 0
     available = np.ones(len(candidates), dtype=bool)
