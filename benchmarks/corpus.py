@@ -39,7 +39,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 DEFAULT_CACHE = Path(os.environ.get("DIGEST_BENCH_CACHE", "/tmp/digest-bench"))
 REPLICAS = 6  # enough for about 23,000 articles
@@ -334,9 +334,8 @@ def build(n_articles: int, eval_dir: Path = DEFAULT_EVAL, cache: Path = DEFAULT_
 def giant_story(n_articles: int = 500, eval_dir: Path = DEFAULT_EVAL, cache: Path = DEFAULT_CACHE) -> Path:
     """An inbox of ``n_articles`` about one event: ECB+ story 13ecb retold by many outlets.
 
-    Each article is one real report of the event, either copied (an outlet's syndicated copy with
-    a paragraph dropped) or with its lead kept and the rest of its paragraphs taken from another
-    report of the same event.
+    Each article keeps the lead of one real report of the event and adds about half of the other
+    paragraphs of two more reports of it, so no two articles are the same.
     """
     target = cache / f"giant-{n_articles}-v{VERSION}"
     if (target / ".complete").exists():
@@ -345,17 +344,23 @@ def giant_story(n_articles: int = 500, eval_dir: Path = DEFAULT_EVAL, cache: Pat
     rng = random.Random(13)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for number in range(n_articles):
-        first, second = rng.choice(reports), rng.choice(reports)
-        paragraphs = list(first.paragraphs[:2]) + list(second.paragraphs[2:] if first is not second else [])
-        if rng.random() < 0.5 and len(first.paragraphs) > 3:
-            paragraphs = list(first.paragraphs)
-            del paragraphs[rng.randrange(1, len(paragraphs))]
+    seen: set[str] = set()
+    number = 0
+    while number < n_articles:
+        first, *others = rng.sample(reports, 3)
+        paragraphs = list(first.paragraphs[:2])
+        for other in others:  # what the other reports add, in their order
+            paragraphs += [p for p in other.paragraphs[1:] if rng.random() < 0.5]
+        body = "\n\n".join(paragraphs)
+        if body in seen:
+            continue
+        seen.add(body)
         outlet = OUTLETS[number % len(OUTLETS)]
         day = FIRST_DAY + timedelta(days=number % 2)
         header = f"Title: {first.title}\n" if first.title else ""
         header += f"Source: {outlet} {number // len(OUTLETS) + 1}\nDate: {day.isoformat()}\n\n"
-        (target / f"{number:04d}.txt").write_text(header + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        (target / f"{number:04d}.txt").write_text(header + body + "\n", encoding="utf-8")
+        number += 1
     (target / ".complete").write_text("")
     return target
 

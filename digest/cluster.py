@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +43,7 @@ class ClusterParams:
     lead_sentences: int = 5  # sentences at the top of an article count twice
 
 
-_PLAIN_WORD = re.compile(r"[a-z]+")
+_PLAIN_WORD = re.compile(r"[a-z]+|[a-z]{2,}'s")
 
 
 @lru_cache(maxsize=1)
@@ -50,13 +51,26 @@ def _english_frequencies() -> dict[str, float]:
     return get_frequency_dict("en", "best")
 
 
+def _plain(word: str) -> bool:
+    """Whether wordfreq's English tokenizer keeps ``word`` as it is, one token: lower-case letters
+    of the Latin, Greek or Cyrillic scripts, or an ASCII word with 's (but not l'art, d'or)."""
+    if _PLAIN_WORD.fullmatch(word):
+        return True
+    return (
+        word.isalpha()
+        and all(char < "\u0530" for char in word)
+        and word.casefold() == word
+        and unicodedata.is_normalized("NFC", word)
+    )
+
+
 def _word_zipf(word: str) -> float:
     """``zipf_frequency(word, "en")``, without wordfreq's tokenizer for plain lower-case words.
 
-    A word of ASCII letters is its own single token, so its frequency is a dictionary look-up,
-    rounded the way wordfreq rounds it (3 significant digits, then Zipf to 2 decimals).
+    Such a word is its own single token, so its frequency is a dictionary look-up, rounded the
+    way wordfreq rounds it (3 significant digits, then Zipf to 2 decimals).
     """
-    if not _PLAIN_WORD.fullmatch(word):
+    if not _plain(word):
         return zipf_frequency(word, "en")
     found = _english_frequencies().get(word)
     if found is None:

@@ -142,7 +142,7 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 def _progress(total: int, what: str) -> Any:
     """A progress bar on stderr for interactive runs (stderr is a terminal), else nothing."""
-    if not progress_bars or total < POOL_MIN_FILES or not sys.stderr.isatty():
+    if not what or not progress_bars or total < POOL_MIN_FILES or not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     from tqdm import tqdm
 
@@ -280,6 +280,13 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     return report
 
 
+def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int]]) -> list[tuple[SummarySentence, ...]]:
+    """The summaries of some stories (each its articles and its word budget)."""
+    from .summarize import summarize
+
+    return [summarize(members, max_words=words) for members, words in batch]
+
+
 def _story_id(articles: Sequence[Article]) -> str:
     return hashlib.sha256(" ".join(sorted(a.id for a in articles)).encode()).hexdigest()[:10]
 
@@ -309,16 +316,21 @@ def build_stories(
     # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
     # that make no edition (status, send, serve's start, --help) should not pay.
     from .cluster import ClusterParams, cluster, related_pairs, vectors
-    from .summarize import summarize
 
     matrix = vectors(articles, ClusterParams())
     groups = cluster(articles, matrix=matrix)
     clustered = time.perf_counter()
-    drafts = []
-    for group in groups:
-        members = tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
-        summary = summarize(members, max_words=summary_words)
-        drafts.append(Story(_story_id(members), _story_title(members, summary), members, summary))
+    stories_members = [
+        tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
+        for group in groups
+    ]
+    tasks = [(members, summary_words) for members in stories_members]
+    context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
+    summaries = _run_chunks(_summarize_task, tasks, "", context) if context else _summarize_task(tasks)
+    drafts = [
+        Story(_story_id(members), _story_title(members, summary), members, summary)
+        for members, summary in zip(stories_members, summaries, strict=True)
+    ]
     summarized = time.perf_counter()
     related: dict[int, list[int]] = {}
     for i, j in related_pairs(matrix, groups):

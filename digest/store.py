@@ -71,10 +71,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (edition, recipient)
     );
     """,
-    # 3: per-article features computed at ingestion (JSON), and the version of the code that made them
+    # 3: per-article features computed at ingestion (JSON), with the version of the code that made
+    # them; a table of its own, so that marking articles as published rewrites small rows only
     """
-    ALTER TABLE articles ADD COLUMN features TEXT;
-    ALTER TABLE articles ADD COLUMN features_version TEXT;
+    CREATE TABLE article_features (
+        article_id TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -210,13 +214,10 @@ class Store:
                     if known:  # the same article again (re-dropped, renamed, or a copy): keep one
                         db.execute("UPDATE articles SET path = ? WHERE content_hash = ?", (article.path, article.id))
                         continue
-                    stored = None
-                    if article.terms is not None and article.entities is not None and features:
-                        stored = json.dumps({"terms": article.terms, "entities": article.entities})
                     db.execute(
                         "INSERT INTO articles (id, content_hash, path, title, dek, source, url, published, "
-                        "paragraphs, sentences, sentence_paragraph, ingested_at, features, features_version) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "paragraphs, sentences, sentence_paragraph, ingested_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             article.id,
                             article.id,
@@ -230,10 +231,13 @@ class Store:
                             json.dumps(article.sentences),
                             json.dumps(article.sentence_paragraph),
                             now,
-                            stored,
-                            features if stored else None,
                         ),
                     )
+                    if article.terms is not None and article.entities is not None and features:
+                        db.execute(
+                            "INSERT OR REPLACE INTO article_features (article_id, version, data) VALUES (?, ?, ?)",
+                            (article.id, features, json.dumps({"terms": article.terms, "entities": article.entities})),
+                        )
                     added += 1
         return added
 
@@ -274,15 +278,17 @@ class Store:
         With ``paths``, every article whose file is among them, whatever its edition (``--all``).
         Stored features come with the articles when ``features`` names the version that made them.
         """
+        select = (
+            "SELECT articles.*, f.data AS features, f.version AS features_version FROM articles "
+            "LEFT JOIN article_features AS f ON f.article_id = articles.id "
+        )
         if paths is None:
             rows = self.db.execute(
-                "SELECT * FROM articles WHERE edition IS NULL OR edition = ? ORDER BY ingested_at, id", (date,)
+                select + "WHERE edition IS NULL OR edition = ? ORDER BY ingested_at, id", (date,)
             ).fetchall()
         else:
             wanted = set(paths)
-            rows = [
-                r for r in self.db.execute("SELECT * FROM articles ORDER BY ingested_at, id") if r["path"] in wanted
-            ]
+            rows = [r for r in self.db.execute(select + "ORDER BY ingested_at, id") if r["path"] in wanted]
         return [self._article(r, features) for r in rows]
 
     def waiting_count(self) -> int:
