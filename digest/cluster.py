@@ -207,6 +207,27 @@ def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterP
     return csr_matrix((sim.data[keep], (sim.row[keep], sim.col[keep])), shape=sim.shape)
 
 
+def _candidate_graph(matrix: csr_matrix, days: np.ndarray, bar: float, window: int, block: int = 1000) -> csr_matrix:
+    """Article pairs at least ``bar`` alike and not ruled out by their dates, as a 0/1 graph.
+
+    Article vectors share common words, so the all-pairs product is nearly dense: it is made a
+    block of rows at a time and only the pairs above the bar are kept, so memory stays linear.
+    """
+    n = matrix.shape[0]
+    transposed = matrix.T.tocsr()
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for start in range(0, n, block):
+        part = (matrix[start : start + block] @ transposed).tocoo()
+        row = part.row + start
+        keep = (part.data >= bar) & ~(np.abs(days[row] - days[part.col]) > window)  # NaN dates: kept
+        rows.append(row[keep])
+        cols.append(part.col[keep])
+    row_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    col_all = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return csr_matrix((np.ones(len(row_all), dtype=np.int8), (row_all, col_all)), shape=(n, n))
+
+
 def cluster(
     articles: Sequence[Article], params: ClusterParams | None = None, matrix: csr_matrix | None = None
 ) -> list[list[int]]:
@@ -219,12 +240,10 @@ def cluster(
         return []
     if matrix is None:
         matrix = vectors(articles, params)
-    sim = similarity(articles, matrix, params)
+    days = _day_numbers(articles)
     copies = duplicate_groups(articles)
     # Candidate graph: pairs above a lower bar (average linkage decides the final groups).
-    graph = sim.copy()
-    graph.data = (graph.data >= params.threshold * 0.8).astype(np.int8)
-    graph.eliminate_zeros()
+    graph = _candidate_graph(matrix, days, params.threshold * 0.8, params.date_window_days)
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
     for label in np.unique(component):
@@ -232,7 +251,10 @@ def cluster(
         if len(members) == 1:
             groups.append([int(members[0])])
             continue
-        sub = sim[members][:, members].toarray()
+        # The same sums as in the all-pairs product, row by row, for this component only.
+        rows = matrix[members]
+        sub = (rows @ rows.T).toarray()
+        sub[np.abs(days[members][:, None] - days[members][None, :]) > params.date_window_days] = 0.0
         same_copy = copies[members][:, None] == copies[members][None, :]
         sub[same_copy] = 1.0
         np.fill_diagonal(sub, 1.0)

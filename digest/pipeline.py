@@ -141,8 +141,10 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 
 def _progress(total: int, what: str) -> Any:
-    """A progress bar on stderr for interactive runs (stderr is a terminal), else nothing."""
-    if not what or not progress_bars or total < POOL_MIN_FILES or not sys.stderr.isatty():
+    """A progress bar on stderr for interactive runs (stderr is a terminal and -q not given), else nothing."""
+    if not what or not progress_bars or total < POOL_MIN_FILES or not log.isEnabledFor(logging.INFO):
+        return contextlib.nullcontext(None)
+    if not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     from tqdm import tqdm
 
