@@ -366,14 +366,19 @@ def clean_document(raw: RawDoc, common_heads: Mapping[str, int] | None = None) -
     return articles
 
 
+def head_line_keys(doc: RawDoc) -> set[str]:
+    """The short head-shaped lines of one document, normalised (see :func:`common_head_lines`)."""
+    keys = set()
+    for text, _ in _unwrap(doc.text.splitlines()):
+        line = classify(text)
+        if line.role == "head" and line.words <= 12:
+            keys.add(normalize_line(text))
+    return keys
+
+
 def common_head_lines(docs: Iterable[RawDoc]) -> dict[str, int]:
     """Short head-shaped lines and how many documents of a batch carry them (site furniture)."""
     seen: Counter[str] = Counter()
     for doc in docs:
-        keys = set()
-        for text, _ in _unwrap(doc.text.splitlines()):
-            line = classify(text)
-            if line.role == "head" and line.words <= 12:
-                keys.add(normalize_line(text))
-        seen.update(keys)
+        seen.update(head_line_keys(doc))
     return {k: v for k, v in seen.items() if v > 1}

@@ -11,7 +11,9 @@ Near-duplicate copies are always kept together.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +25,7 @@ from scipy.sparse import csr_matrix, diags, hstack
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict, zipf_frequency
 
 from .dedupe import duplicate_groups
 from .models import Article
@@ -41,10 +43,47 @@ class ClusterParams:
     lead_sentences: int = 5  # sentences at the top of an article count twice
 
 
+_PLAIN_WORD = re.compile(r"[a-z]+|[a-z]{2,}'s")
+
+
+@lru_cache(maxsize=1)
+def _english_frequencies() -> dict[str, float]:
+    return get_frequency_dict("en", "best")
+
+
+def _plain(word: str) -> bool:
+    """Whether wordfreq's English tokenizer keeps ``word`` as it is, one token: lower-case letters
+    of the Latin, Greek or Cyrillic scripts, or an ASCII word with 's (but not l'art, d'or)."""
+    if _PLAIN_WORD.fullmatch(word):
+        return True
+    return (
+        word.isalpha()
+        and all(char < "\u0530" for char in word)
+        and word.casefold() == word
+        and unicodedata.is_normalized("NFC", word)
+    )
+
+
+def _word_zipf(word: str) -> float:
+    """``zipf_frequency(word, "en")``, without wordfreq's tokenizer for plain lower-case words.
+
+    Such a word is its own single token, so its frequency is a dictionary look-up, rounded the
+    way wordfreq rounds it (3 significant digits, then Zipf to 2 decimals).
+    """
+    if not _plain(word):
+        return zipf_frequency(word, "en")
+    found = _english_frequencies().get(word)
+    if found is None:
+        return 0.0  # below the default minimum: wordfreq's Zipf 0
+    freq = 1.0 / (1.0 / found)
+    freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
+    return round(math.log(freq, 10) + 9.0, 2)
+
+
 @lru_cache(maxsize=500_000)
 def _zipf(word: str) -> float:
     """Zipf frequency of a word, or of the commonest word a stem comes from."""
-    return max(zipf_frequency(word + ending, "en") for ending in ("", "e", "s", "ed", "ing", "ion", "y", "er"))
+    return max(_word_zipf(word + ending) for ending in ("", "e", "s", "ed", "ing", "ion", "y", "er"))
 
 
 def rarity(features: Sequence[str]) -> np.ndarray:
@@ -67,6 +106,11 @@ def rarity(features: Sequence[str]) -> np.ndarray:
 
 
 def _lexical_text(article: Article, params: ClusterParams) -> list[str]:
+    if article.terms is not None:  # the sentences' words, stored at ingestion; no word spans a space
+        title_terms = content_terms(article.title or "")
+        lead_terms = [t for terms in article.terms[: params.lead_sentences] for t in terms]
+        body_terms = [t for terms in article.terms for t in terms]
+        return title_terms + title_terms + content_terms(article.dek or "") + lead_terms + body_terms
     lead = " ".join(article.sentences[: params.lead_sentences])
     title = article.title or ""
     return content_terms(f"{title} {title} {article.dek or ''} {lead} {' '.join(article.sentences)}")
@@ -117,6 +161,13 @@ def entities(text: str) -> list[str]:
 
 def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
     """Names in the title and lead count ``boost`` extra times: they say whose story it is."""
+    if article.entities is not None and (lead, boost) == (3, 2):  # stored at ingestion
+        return list(article.entities)
+    return article_entities(article, lead, boost)
+
+
+def article_entities(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
+    """The names-and-numbers features of one article (computed, never the stored ones)."""
     head = f"{article.title or ''}. {' '.join(article.sentences[:lead])}"
     return entities(head) * boost + entities(" ".join(article.sentences))
 
@@ -156,6 +207,27 @@ def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterP
     return csr_matrix((sim.data[keep], (sim.row[keep], sim.col[keep])), shape=sim.shape)
 
 
+def _candidate_graph(matrix: csr_matrix, days: np.ndarray, bar: float, window: int, block: int = 1000) -> csr_matrix:
+    """Article pairs at least ``bar`` alike and not ruled out by their dates, as a 0/1 graph.
+
+    Article vectors share common words, so the all-pairs product is nearly dense: it is made a
+    block of rows at a time and only the pairs above the bar are kept, so memory stays linear.
+    """
+    n = matrix.shape[0]
+    transposed = matrix.T.tocsr()
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for start in range(0, n, block):
+        part = (matrix[start : start + block] @ transposed).tocoo()
+        row = part.row + start
+        keep = (part.data >= bar) & ~(np.abs(days[row] - days[part.col]) > window)  # NaN dates: kept
+        rows.append(row[keep])
+        cols.append(part.col[keep])
+    row_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    col_all = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return csr_matrix((np.ones(len(row_all), dtype=np.int8), (row_all, col_all)), shape=(n, n))
+
+
 def cluster(
     articles: Sequence[Article], params: ClusterParams | None = None, matrix: csr_matrix | None = None
 ) -> list[list[int]]:
@@ -168,12 +240,10 @@ def cluster(
         return []
     if matrix is None:
         matrix = vectors(articles, params)
-    sim = similarity(articles, matrix, params)
+    days = _day_numbers(articles)
     copies = duplicate_groups(articles)
     # Candidate graph: pairs above a lower bar (average linkage decides the final groups).
-    graph = sim.copy()
-    graph.data = (graph.data >= params.threshold * 0.8).astype(np.int8)
-    graph.eliminate_zeros()
+    graph = _candidate_graph(matrix, days, params.threshold * 0.8, params.date_window_days)
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
     for label in np.unique(component):
@@ -181,7 +251,10 @@ def cluster(
         if len(members) == 1:
             groups.append([int(members[0])])
             continue
-        sub = sim[members][:, members].toarray()
+        # The same sums as in the all-pairs product, row by row, for this component only.
+        rows = matrix[members]
+        sub = (rows @ rows.T).toarray()
+        sub[np.abs(days[members][:, None] - days[members][None, :]) > params.date_window_days] = 0.0
         same_copy = copies[members][:, None] == copies[members][None, :]
         sub[same_copy] = 1.0
         np.fill_diagonal(sub, 1.0)
@@ -199,13 +272,15 @@ def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: fl
     """Pairs of story indexes on a related subject: their centroids of ``vectors`` are at least ``floor`` alike."""
     if len(groups) < 2:
         return set()
-    rows = []
-    for group in groups:
-        centroid = np.asarray(matrix[list(group)].mean(axis=0)).ravel()
-        rows.append(centroid / (np.linalg.norm(centroid) or 1.0))
-    centroids = np.vstack(rows)
-    scores = centroids @ centroids.T
-    pairs = set()
-    for i, j in zip(*np.nonzero(np.triu(scores, k=1) >= floor), strict=True):
-        pairs.add((int(i), int(j)))
-    return pairs
+    # Story-by-article membership; its product with the article vectors sums each story's rows.
+    member_rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+    story_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    weights = np.repeat([1.0 / len(g) for g in groups], [len(g) for g in groups])
+    membership = csr_matrix((weights, (story_of, member_rows)), shape=(len(groups), matrix.shape[0]))
+    centroids = csr_matrix(membership @ matrix)
+    norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    centroids = csr_matrix(diags(1.0 / norms) @ centroids)
+    scores = (centroids @ centroids.T).tocoo()
+    keep = (scores.row < scores.col) & (scores.data >= floor)
+    return {(int(i), int(j)) for i, j in zip(scores.row[keep], scores.col[keep], strict=True)}

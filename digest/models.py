@@ -36,6 +36,11 @@ class Article:
     # index of the paragraph each sentence belongs to (same length as sentences)
     sentence_paragraph: tuple[int, ...] = ()
     dek: str | None = None
+    # Computed once when the article is stored, so an edition need not parse it again: the content
+    # words of each sentence (segment.content_terms) and the names-and-numbers features of
+    # clustering. None when not known; the stages then compute them.
+    terms: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False, repr=False)
+    entities: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
 import stat
+import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from . import render
-from .clean import clean_document, common_head_lines
+from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings
 from .continuity import earlier_stories, mark_continuing
 from .errors import InputError
@@ -25,6 +29,8 @@ from .store import EditionLock, EditionRecord, FileRecord, Store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -68,11 +74,143 @@ def _changed_since(path: Path, info: os.stat_result) -> bool:
     return (now.st_ino, now.st_size, now.st_mtime_ns) != (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+# Reading and cleaning run in a process pool when there are at least this many new files.
+POOL_MIN_FILES = 64
+_CHUNK = 16  # files per task sent to a worker
+
+
+def _workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@functools.lru_cache(maxsize=1)
+def features_version() -> str:
+    """Names the code that computes stored features: any change to it makes them be computed anew.
+
+    A hash of the modules that define them (word splitting and stemming, names and numbers), so
+    features stored by another version of digest are never mistaken for current ones.
+    """
+    digest = hashlib.sha256(b"features 1")
+    for name in ("segment.py", "cluster.py"):
+        try:
+            digest.update(Path(__file__).with_name(name).read_bytes())
+        except OSError:  # no source files beside the package: features are not stored
+            return ""
+    return digest.hexdigest()[:16]
+
+
+def with_features(article: Article) -> Article:
+    """The article with its sentences' content words and its clustering features attached."""
+    from .cluster import article_entities
+    from .segment import content_terms
+
+    terms = tuple(tuple(content_terms(s)) for s in article.sentences)
+    return replace(article, terms=terms, entities=tuple(article_entities(article)))
+
+
+def _read_task(batch: Sequence[tuple[Path, str, int]]) -> list[tuple[IngestResult, list[set[str]]]]:
+    """Read files; with each, the head lines of its documents (for spotting site furniture)."""
+    results = []
+    for path, key, max_bytes in batch:
+        result = read_file(path, max_bytes=max_bytes, display=key)
+        results.append((result, [head_line_keys(doc) for doc in result.docs]))
+    return results
+
+
+_FURNITURE: dict[str, int] = {}
+
+
+def _set_furniture(furniture: dict[str, int]) -> None:
+    global _FURNITURE
+    _FURNITURE = furniture
+
+
+def _clean_task(batch: Sequence[tuple[RawDoc, ...]]) -> list[tuple[list[Article], str | None]]:
+    """Clean the documents of each file into articles with their features; or say why it failed."""
+    results: list[tuple[list[Article], str | None]] = []
+    for docs in batch:
+        articles: list[Article] = []
+        try:
+            for doc in docs:
+                articles.extend(clean_document(doc, _FURNITURE))
+            articles = [with_features(a) for a in articles]
+        except Exception as exc:  # a cleaning bug on odd input must not stop the edition
+            log.debug("cleaning failed for %s", docs[0].path if docs else "?", exc_info=True)
+            results.append(([], f"cannot clean: {type(exc).__name__}: {exc}"))
+            continue
+        results.append((articles, None))
+    return results
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _progress(total: int, what: str) -> Any:
+    """A progress bar on stderr for interactive runs (stderr is a terminal and -q not given), else nothing."""
+    if not what or not progress_bars or total < POOL_MIN_FILES or not log.isEnabledFor(logging.INFO):
+        return contextlib.nullcontext(None)
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=what, unit=" files", leave=False, file=sys.stderr)
+
+
+# Set to False to never show progress bars (e.g. under a daemon writing to a terminal).
+progress_bars = True
+
+
+def _run_chunks(
+    function: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    what: str,
+    pool_context: Any,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> list[R]:
+    """``function`` over ``items`` in chunks, in a process pool when it pays; results in order."""
+    results: list[R] = []
+    with _progress(len(items), what) as bar:
+        if pool_context is None:
+            if initializer is not None:
+                initializer(*initargs)
+            for chunk in _chunks(items, _CHUNK):
+                results.extend(function(chunk))
+                if bar is not None:
+                    bar.update(len(chunk))
+            return results
+        with pool_context.Pool(_workers(), initializer=initializer, initargs=initargs) as pool:
+            for chunk, done in zip(_chunks(items, _CHUNK), pool.imap(function, _chunks(items, _CHUNK)), strict=True):
+                results.extend(done)
+                if bar is not None:
+                    bar.update(len(chunk))
+    return results
+
+
+def _pool_context(files: int) -> Any:
+    """A multiprocessing context when a pool pays (enough files, more than one core), else None.
+
+    Forking copies the parent's memory for free but is unsafe in a process running other threads
+    (the daemon): that one starts fresh interpreters instead.
+    """
+    if files < POOL_MIN_FILES or _workers() < 2:
+        return None
+    import multiprocessing
+    import threading
+
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+
+
 def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: float = 0.0) -> ScanReport:
     """Ingest new and changed inbox files into the store; set aside what cannot be read.
 
     With ``settle_seconds``, a file modified more recently than that is left for a later scan
-    (counted in ``unsettled``): it may still be being written.
+    (counted in ``unsettled``): it may still be being written. Many new files are read and
+    cleaned by a process pool; the store is written by this process alone, in input order.
     """
     report = ScanReport()
     settled_before = time.time_ns() - int(settle_seconds * 1e9)
@@ -112,33 +250,44 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
         return report
     log.info("reading %d new or changed file(s) from %s", len(pending), settings.inbox)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
-    results: list[tuple[Path, str, os.stat_result, str, IngestResult]] = [
-        (path, key, info, sha, read_file(path, max_bytes=max_bytes, display=key)) for path, key, info, sha in pending
-    ]
-    furniture = common_head_lines(doc for *_, result in results for doc in result.docs)
+    context = _pool_context(len(pending))
+    read = _run_chunks(_read_task, [(path, key, max_bytes) for path, key, _, _ in pending], "reading", context)
+    heads: Counter[str] = Counter()
+    for _, keys in read:
+        for doc_keys in keys:
+            heads.update(doc_keys)
+    furniture = {k: v for k, v in heads.items() if v > 1}
+    if context is not None and context.get_start_method() == "fork":
+        from . import cluster  # noqa: F401  (loaded once here, not in every worker)
+    cleaned = _run_chunks(
+        _clean_task,
+        [result.docs for result, _ in read],
+        "cleaning",
+        context,
+        initializer=_set_furniture,
+        initargs=(furniture,),
+    )
     now = clock().isoformat(timespec="seconds")
-    for path, key, info, sha, result in results:
+    version = features_version()
+    batch: list[tuple[FileRecord, Sequence[Article]]] = []
+    for (path, key, info, sha), (result, _), (articles, clean_error) in zip(pending, read, cleaned, strict=True):
         report.files_read += 1
-        articles: list[Article] = []
-        error = result.error
-        if error is None:
-            try:
-                for doc in result.docs:
-                    articles.extend(clean_document(doc, furniture))
-            except Exception as exc:  # a cleaning bug on odd input must not stop the edition
-                log.debug("cleaning failed for %s", key, exc_info=True)
-                error = f"cannot clean: {type(exc).__name__}: {exc}"
-            if error is None and not articles:
-                error = "no article text left after removing page furniture"
+        error = result.error or clean_error
+        if error is None and not articles:
+            error = "no article text left after removing page furniture"
         if error and _changed_since(path, info):
             log.info("%s changed or disappeared while it was being read; it is read again later", path.name)
             continue
         status = "quarantined" if error else "ok"
-        record = FileRecord(key, info.st_size, info.st_mtime_ns, sha, status, error)
-        report.articles_added += store.record_file(record, now, articles)
+        batch.append((FileRecord(key, info.st_size, info.st_mtime_ns, sha, status, error), [] if error else articles))
         if error:
             log.warning("set aside %s: %s", path.name, error)
             report.quarantined.append(Quarantined(key, error))
+        if len(batch) >= 500:
+            report.articles_added += store.record_files(batch, now, version)
+            batch = []
+    if batch:
+        report.articles_added += store.record_files(batch, now, version)
     log.info(
         "ingested %d file(s): %d new article(s), %d set aside",
         report.files_read,
@@ -146,6 +295,13 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
         len(report.quarantined),
     )
     return report
+
+
+def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int]]) -> list[tuple[SummarySentence, ...]]:
+    """The summaries of some stories (each its articles and its word budget)."""
+    from .summarize import summarize
+
+    return [summarize(members, max_words=words) for members, words in batch]
 
 
 def _story_id(articles: Sequence[Article]) -> str:
@@ -164,22 +320,35 @@ def _story_title(articles: Sequence[Article], summary: Sequence[SummarySentence]
     return articles[0].display_title
 
 
-def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story]:
-    """Cluster articles into stories, summarise each, and rank them (more sources, newer first)."""
+def build_stories(
+    articles: Sequence[Article], summary_words: int, timings: dict[str, float] | None = None
+) -> list[Story]:
+    """Cluster articles into stories, summarise each, and rank them (more sources, newer first).
+
+    ``timings``, when given, receives the seconds spent clustering and summarising.
+    """
     if not articles:
         return []
+    started = time.perf_counter()
     # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
     # that make no edition (status, send, serve's start, --help) should not pay.
     from .cluster import ClusterParams, cluster, related_pairs, vectors
-    from .summarize import summarize
 
     matrix = vectors(articles, ClusterParams())
     groups = cluster(articles, matrix=matrix)
-    drafts = []
-    for group in groups:
-        members = tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
-        summary = summarize(members, max_words=summary_words)
-        drafts.append(Story(_story_id(members), _story_title(members, summary), members, summary))
+    clustered = time.perf_counter()
+    stories_members = [
+        tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
+        for group in groups
+    ]
+    tasks = [(members, summary_words) for members in stories_members]
+    context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
+    summaries = _run_chunks(_summarize_task, tasks, "", context) if context else _summarize_task(tasks)
+    drafts = [
+        Story(_story_id(members), _story_title(members, summary), members, summary)
+        for members, summary in zip(stories_members, summaries, strict=True)
+    ]
+    summarized = time.perf_counter()
     related: dict[int, list[int]] = {}
     for i, j in related_pairs(matrix, groups):
         related.setdefault(i, []).append(j)
@@ -197,7 +366,11 @@ def build_stories(articles: Sequence[Article], summary_words: int) -> list[Story
                 newest = Date.fromisoformat(story.latest).toordinal()
         return (-len(story.sources), -len(story.articles), -newest, -len(story.summary))
 
-    return sorted(stories, key=rank)
+    ranked = sorted(stories, key=rank)
+    if timings is not None:
+        timings["cluster"] = clustered - started + time.perf_counter() - summarized
+        timings["summarize"] = summarized - clustered
+    return ranked
 
 
 # Reading the inbox always ends; a run waits this long for the daemon's reading to finish.
@@ -242,19 +415,36 @@ def run_edition(
     include_all: bool = False,
     pdf: bool | None = None,
     wait: float = 0.0,
+    timings: dict[str, float] | None = None,
 ) -> Digest:
-    """Make (or remake) the edition for ``date``: ingest, cluster, summarise, render, record."""
+    """Make (or remake) the edition for ``date``: ingest, cluster, summarise, render, record.
+
+    ``timings``, when given, receives the seconds each stage took (ingest, select, cluster,
+    summarize, render).
+    """
     day = edition_date(settings, clock, date)
+    stages: dict[str, float] = {} if timings is None else timings
+    mark = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        stages[stage] = now - mark
+        mark = now
+
     lock = EditionLock(settings.store_path)
     lock.acquire(wait=wait)
     try:
         with Store(settings.store_path) as store:
             with ingest_lock(settings):
                 report = scan_inbox(settings, store, clock)
+            lap("ingest")
             paths = report.inbox_paths if include_all else None
-            articles = store.articles_for_edition(day.isoformat(), paths)
+            articles = store.articles_for_edition(day.isoformat(), paths, features_version())
             log.info("edition %s: %d article(s)", day.isoformat(), len(articles))
-            stories = build_stories(articles, settings.summary_words)
+            lap("select")
+            stories = build_stories(articles, settings.summary_words, stages)
+            mark = time.perf_counter()
             earlier = earlier_stories(store, settings.output, store.editions(), day)
             stories = mark_continuing(stories, earlier)
             quarantined = tuple(Quarantined(p, r) for p, r in store.quarantined(report.inbox_paths))
@@ -272,6 +462,7 @@ def run_edition(
             )
             store.record_edition(record, [a.id for s in stories for a in s.articles])
             render.write_archive(settings.output, store.editions())
+            lap("render")
             log.info(
                 "edition %s written: %d stories from %d articles -> %s",
                 day.isoformat(),

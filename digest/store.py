@@ -71,6 +71,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (edition, recipient)
     );
     """,
+    # 3: per-article features computed at ingestion (JSON), with the version of the code that made
+    # them; a table of its own, so that marking articles as published rewrites small rows only
+    """
+    CREATE TABLE article_features (
+        article_id TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -181,42 +190,55 @@ class Store:
             for r in rows
         }
 
-    def record_file(self, record: FileRecord, now: str, articles: Sequence[Article] = ()) -> int:
+    def record_file(self, record: FileRecord, now: str, articles: Sequence[Article] = (), features: str = "") -> int:
         """Record a file's state and its articles in one transaction; return new articles added."""
+        return self.record_files([(record, articles)], now, features)
+
+    def record_files(self, batch: Sequence[tuple[FileRecord, Sequence[Article]]], now: str, features: str = "") -> int:
+        """Record several files and their articles in one transaction; return new articles added.
+
+        ``features`` names the version of the code that computed the articles' stored features.
+        """
         added = 0
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO files (path, size, mtime_ns, sha256, status, reason, seen_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
-                "mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, status = excluded.status, "
-                "reason = excluded.reason, seen_at = excluded.seen_at",
-                (record.path, record.size, record.mtime_ns, record.sha256, record.status, record.reason, now),
-            )
-            for article in articles:
-                known = db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (article.id,)).fetchone()
-                if known:  # the same article again (re-dropped, renamed, or a copy): keep one
-                    db.execute("UPDATE articles SET path = ? WHERE content_hash = ?", (article.path, article.id))
-                    continue
+            for record, articles in batch:
                 db.execute(
-                    "INSERT INTO articles (id, content_hash, path, title, dek, source, url, published, "
-                    "paragraphs, sentences, sentence_paragraph, ingested_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        article.id,
-                        article.id,
-                        article.path,
-                        article.title,
-                        article.dek,
-                        article.source,
-                        article.url,
-                        article.published,
-                        json.dumps(article.paragraphs),
-                        json.dumps(article.sentences),
-                        json.dumps(article.sentence_paragraph),
-                        now,
-                    ),
+                    "INSERT INTO files (path, size, mtime_ns, sha256, status, reason, seen_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
+                    "mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, status = excluded.status, "
+                    "reason = excluded.reason, seen_at = excluded.seen_at",
+                    (record.path, record.size, record.mtime_ns, record.sha256, record.status, record.reason, now),
                 )
-                added += 1
+                for article in articles:
+                    known = db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (article.id,)).fetchone()
+                    if known:  # the same article again (re-dropped, renamed, or a copy): keep one
+                        db.execute("UPDATE articles SET path = ? WHERE content_hash = ?", (article.path, article.id))
+                        continue
+                    db.execute(
+                        "INSERT INTO articles (id, content_hash, path, title, dek, source, url, published, "
+                        "paragraphs, sentences, sentence_paragraph, ingested_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            article.id,
+                            article.id,
+                            article.path,
+                            article.title,
+                            article.dek,
+                            article.source,
+                            article.url,
+                            article.published,
+                            json.dumps(article.paragraphs),
+                            json.dumps(article.sentences),
+                            json.dumps(article.sentence_paragraph),
+                            now,
+                        ),
+                    )
+                    if article.terms is not None and article.entities is not None and features:
+                        db.execute(
+                            "INSERT OR REPLACE INTO article_features (article_id, version, data) VALUES (?, ?, ?)",
+                            (article.id, features, json.dumps({"terms": article.terms, "entities": article.entities})),
+                        )
+                    added += 1
         return added
 
     def forget_files(self, paths: Sequence[str]) -> None:
@@ -234,7 +256,12 @@ class Store:
 
     # articles ----------------------------------------------------------------------------
     @staticmethod
-    def _article(row: sqlite3.Row) -> Article:
+    def _article(row: sqlite3.Row, features: str = "") -> Article:
+        terms = entities = None
+        if features and row["features"] and row["features_version"] == features:
+            stored = json.loads(row["features"])
+            terms = tuple(tuple(t) for t in stored["terms"])
+            entities = tuple(stored["entities"])
         return Article(
             id=row["id"],
             path=row["path"],
@@ -246,23 +273,28 @@ class Store:
             sentences=tuple(json.loads(row["sentences"])),
             sentence_paragraph=tuple(json.loads(row["sentence_paragraph"])),
             dek=row["dek"],
+            terms=terms,
+            entities=entities,
         )
 
-    def articles_for_edition(self, date: str, paths: Iterable[str] | None = None) -> list[Article]:
+    def articles_for_edition(self, date: str, paths: Iterable[str] | None = None, features: str = "") -> list[Article]:
         """Articles not yet in an edition, plus those already in this date's edition (a re-run).
 
         With ``paths``, every article whose file is among them, whatever its edition (``--all``).
+        Stored features come with the articles when ``features`` names the version that made them.
         """
+        select = (
+            "SELECT articles.*, f.data AS features, f.version AS features_version FROM articles "
+            "LEFT JOIN article_features AS f ON f.article_id = articles.id "
+        )
         if paths is None:
             rows = self.db.execute(
-                "SELECT * FROM articles WHERE edition IS NULL OR edition = ? ORDER BY ingested_at, id", (date,)
+                select + "WHERE edition IS NULL OR edition = ? ORDER BY ingested_at, id", (date,)
             ).fetchall()
         else:
             wanted = set(paths)
-            rows = [
-                r for r in self.db.execute("SELECT * FROM articles ORDER BY ingested_at, id") if r["path"] in wanted
-            ]
-        return [self._article(r) for r in rows]
+            rows = [r for r in self.db.execute(select + "ORDER BY ingested_at, id") if r["path"] in wanted]
+        return [self._article(r, features) for r in rows]
 
     def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
         """The stored articles with these ids (unknown ids are left out)."""

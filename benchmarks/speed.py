@@ -1,0 +1,340 @@
+"""Speed and scale of a whole edition, measured on synthetic inboxes of real news text.
+
+    python benchmarks/speed.py [--sizes 1000 2000 4000 8000 10000 16000] [--eval ../shared/eval]
+
+For each size, a fresh process runs ``digest run`` (ingest, clean, store, select, cluster,
+summarize, HTML + JSON; no PDF) on a new store and prints per-stage seconds, the total, the peak
+memory of that process and of its worker processes, and articles per second. Then, each in its own
+process: the daemon path (the edition made again when its articles are already in the store), a
+re-scan of an inbox of 100,000 files already recorded, the PDF of a 50-story edition, one giant
+story of 500 articles, and sumy's LexRank against ours on the same 1,000 sentences. Inboxes come
+from ``benchmarks/corpus.py`` and are cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus
+
+EDITION = date(2026, 11, 23)
+STAGES = ("ingest", "select", "cluster", "summarize", "render")
+
+
+def _clock() -> datetime:
+    return datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+def _rss_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process and of its largest finished child."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def _settings(inbox: Path, work: Path) -> Any:
+    from digest.config import Settings
+
+    return Settings(inbox=inbox, output=work / "output", timezone="UTC", pdf=False)
+
+
+# ---- workers: each runs in its own process and prints one JSON line -------------------------------
+def worker_full(size: int, work: Path) -> dict[str, Any]:
+    """``digest run`` on a new store: every article is new."""
+    started = time.perf_counter()
+    from digest.pipeline import run_edition
+
+    imported = time.perf_counter() - started
+    timings: dict[str, float] = {}
+    digest = run_edition(_settings(corpus.build(size), work), clock=_clock, date=EDITION, pdf=False, timings=timings)
+    total = time.perf_counter() - started
+    own, children = _rss_mb()
+    return {
+        "timings": timings,
+        "import": imported,
+        "total": total,
+        "rss": own,
+        "rss_workers": children,
+        "articles": digest.article_count,
+        "stories": len(digest.stories),
+    }
+
+
+def worker_daemon(size: int, work: Path) -> dict[str, Any]:
+    """The edition again on the store ``worker_full`` left: nothing new to read (the daemon's case)."""
+    started = time.perf_counter()
+    from digest.pipeline import run_edition
+
+    timings: dict[str, float] = {}
+    digest = run_edition(_settings(corpus.build(size), work), clock=_clock, date=EDITION, pdf=False, timings=timings)
+    own, _ = _rss_mb()
+    return {"timings": timings, "total": time.perf_counter() - started, "rss": own, "articles": digest.article_count}
+
+
+def worker_pdf(size: int, work: Path) -> dict[str, Any]:
+    """The PDF of the first 50 stories of the edition in ``work``, all shown in full."""
+    from digest import render
+    from digest.pipeline import build_stories, features_version
+    from digest.store import Store
+
+    settings = _settings(corpus.build(size), work)
+    with Store(settings.store_path) as store:
+        articles = store.articles_for_edition(EDITION.isoformat(), None, features_version())
+    from digest.models import Digest
+
+    stories = build_stories(articles, settings.summary_words)[:50]
+    digest = Digest(EDITION, _clock(), tuple(stories))
+    started = time.perf_counter()
+    render.write_edition(digest, work / "pdf", pdf=True, max_stories=50)
+    seconds = time.perf_counter() - started
+    pages = None
+    try:
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(work / "pdf" / EDITION.isoformat() / "digest.pdf").pages)
+    except ImportError:
+        pass
+    return {"seconds": seconds, "stories": len(stories), "pages": pages}
+
+
+def _rescan_inbox(files: int) -> Path:
+    target = corpus.DEFAULT_CACHE / f"rescan-{files}-v{corpus.VERSION}"
+    if (target / ".complete").exists():
+        return target
+    for number in range(files):
+        folder = target / f"{number // 1000:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{number:06d}.txt").write_text(f"Item {number}: a short note that was filed today.\n")
+    (target / ".complete").write_text("")
+    return target
+
+
+def worker_rescan(files: int, work: Path) -> dict[str, Any]:
+    """Scan an inbox of ``files`` files that the store already holds: nothing is read again.
+
+    The store is filled with the rows a scan records for each file (path, size, mtime, hash), in
+    one transaction, rather than by reading the files first, which would take minutes.
+    """
+    from digest.pipeline import inbox_files, scan_inbox
+    from digest.store import FileRecord, Store
+
+    inbox = _rescan_inbox(files)
+    settings = _settings(inbox, work)
+    settings.output.mkdir(parents=True, exist_ok=True)
+    with Store(settings.store_path) as store:
+        batch = []
+        for path in inbox_files(inbox.resolve()):
+            info = path.lstat()
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            batch.append((FileRecord(str(path), info.st_size, info.st_mtime_ns, sha, "ok", None), ()))
+        store.record_files(batch, _clock().isoformat())
+        started = time.perf_counter()
+        report = scan_inbox(settings, store, _clock)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "seen": report.files_seen, "read": report.files_read}
+
+
+def worker_giant(size: int, work: Path) -> dict[str, Any]:
+    """One event told by ``size`` articles: ingest, then cluster and summarise them."""
+    from digest.pipeline import build_stories, features_version, scan_inbox
+    from digest.store import Store
+
+    settings = _settings(corpus.giant_story(size), work)
+    settings.output.mkdir(parents=True, exist_ok=True)
+    with Store(settings.store_path) as store:
+        scan_inbox(settings, store, _clock)
+        articles = store.articles_for_edition(EDITION.isoformat(), None, features_version())
+    before, _ = _rss_mb()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    stories = build_stories(articles, settings.summary_words, timings)
+    seconds = time.perf_counter() - started
+    own, _ = _rss_mb()
+    biggest = max(stories, key=lambda s: len(s.articles))
+    return {
+        "seconds": seconds,
+        "timings": timings,
+        "articles": len(articles),
+        "stories": len(stories),
+        "biggest": len(biggest.articles),
+        "summary_sentences": len(biggest.summary),
+        "summary_words": sum(len(s.text.split()) for s in biggest.summary),
+        "citations": sum(len(s.citations) for s in biggest.summary),
+        "first_sentence": biggest.summary[0].text if biggest.summary else "",
+        "rss": own,
+        "rss_before": before,
+    }
+
+
+def worker_lexrank(size: int, work: Path) -> dict[str, Any]:
+    """sumy's LexRankSummarizer and our vectorised LexRank on the same ``size`` sentences."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    from digest.segment import content_terms, split_sentences, words
+    from digest.summarize import sumy_lexrank_scores
+
+    class Terms:
+        def to_words(self, text: str) -> list[str]:
+            return words(text)
+
+        def to_sentences(self, text: str) -> list[str]:
+            return split_sentences(text)
+
+    sentences = corpus.story_sentences(size)
+    terms = [content_terms(s) for s in sentences]
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        ours = sumy_lexrank_scores(terms)
+        runs.append(time.perf_counter() - started)
+    ours_seconds = min(runs)
+    sumy_sentences = tuple(Sentence(" ".join(t) or "x", Terms()) for t in terms)
+    document = ObjectDocumentModel([Paragraph(sumy_sentences)])
+    started = time.perf_counter()
+    picked = LexRankSummarizer(lambda word: word)(document, 10)
+    sumy_seconds = time.perf_counter() - started
+    order = sorted(range(len(sentences)), key=lambda k: (-round(ours[k], 12), k))[:10]
+    same = {str(s) for s in picked} == {str(sumy_sentences[k]) for k in order}
+    return {"sentences": len(sentences), "ours": ours_seconds, "sumy": sumy_seconds, "same_top10": same}
+
+
+WORKERS = {
+    "full": worker_full,
+    "daemon": worker_daemon,
+    "pdf": worker_pdf,
+    "rescan": worker_rescan,
+    "giant": worker_giant,
+    "lexrank": worker_lexrank,
+}
+
+
+def _run(kind: str, size: int, work: Path) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", kind, str(size), str(work)]
+    env = dict(os.environ)
+    repo = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"{kind} {size} failed with exit code {done.returncode}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall"] = time.perf_counter() - started  # the whole process, interpreter start included
+    return result
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{len(os.sched_getaffinity(0))} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000, 8000, 10000, 16000])
+    parser.add_argument("--daemon-size", type=int, default=10000, help="size for the daemon path (one of --sizes)")
+    parser.add_argument("--rescan-files", type=int, default=100_000)
+    parser.add_argument("--giant", type=int, default=500)
+    parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument("--worker", nargs=3, metavar=("KIND", "SIZE", "WORK"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, size, work = args.worker
+        print(json.dumps(WORKERS[kind](int(size), Path(work))))
+        return
+
+    began = time.perf_counter()
+    print(f"# digest speed, {datetime.now().astimezone().isoformat(timespec='seconds')}, {_machine()}")
+    print(f"# python benchmarks/speed.py --sizes {' '.join(map(str, args.sizes))}")
+    for size in [*args.sizes, args.giant]:
+        (corpus.build if size != args.giant else corpus.giant_story)(size)
+    print(f"# inboxes ready in {time.perf_counter() - began:.0f} s (cached in {corpus.DEFAULT_CACHE})")
+    print()
+    header = (
+        f"| {'articles':>8} | {'stories':>7} | ingest+clean+store | select | cluster | summarize | render | "
+        f"total | process | peak RSS (workers) | articles/s | growth |"
+    )
+    print(header)
+    print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
+    previous: tuple[int, float] | None = None
+    with tempfile.TemporaryDirectory(prefix="digest-speed-") as tmp:
+        works: dict[int, Path] = {}
+        for size in args.sizes:
+            work = Path(tmp) / f"n{size}"
+            works[size] = work
+            r = _run("full", size, work)
+            t = r["timings"]
+            stages_total = sum(t[s] for s in STAGES)
+            growth = ""
+            if previous is not None:
+                growth = f"×{stages_total / previous[1]:.2f} for ×{size / previous[0]:.1f}"
+            previous = (size, stages_total)
+            print(
+                f"| {r['articles']:>8} | {r['stories']:>7} | {t['ingest']:>18.1f} | {t['select']:>6.2f} | "
+                f"{t['cluster']:>7.2f} | {t['summarize']:>9.2f} | {t['render']:>6.2f} | {stages_total:>5.1f} | "
+                f"{r['wall']:>7.1f} | {r['rss']:>7.0f} MB ({r['rss_workers']:.0f} MB) | "
+                f"{r['articles'] / stages_total:>10.0f} | {growth:>6} |",
+                flush=True,
+            )
+        print()
+        print("total = the five stages; process = the whole `digest run` process, Python start and imports included")
+        print()
+        if args.daemon_size in works:
+            r = _run("daemon", args.daemon_size, works[args.daemon_size])
+            t = r["timings"]
+            print(
+                f"daemon path, {r['articles']} articles already ingested: edition {sum(t.values()):.1f} s "
+                f"(process {r['wall']:.1f} s; select {t['select']:.2f}, cluster {t['cluster']:.2f}, "
+                f"summarize {t['summarize']:.2f}, render {t['render']:.2f}), peak RSS {r['rss']:.0f} MB  "
+                f"[goal ≤ 10 s]",
+                flush=True,
+            )
+        pdf_size = min(s for s in args.sizes if s >= 1000) if any(s >= 1000 for s in args.sizes) else args.sizes[0]
+        r = _run("pdf", pdf_size, works[pdf_size])
+        print(f"PDF of a {r['stories']}-story edition ({r['pages']} pages): {r['seconds']:.1f} s  [goal ≤ 5 s]")
+        r = _run("rescan", args.rescan_files, Path(tmp) / "rescan")
+        print(
+            f"re-scan of an inbox of {r['seen']:,} files already ingested: {r['seconds']:.2f} s, "
+            f"{r['read']} read again  [goal ≤ 3 s]",
+            flush=True,
+        )
+        r = _run("giant", args.giant, Path(tmp) / "giant")
+        print(
+            f"giant story, {r['articles']} articles about one event: cluster {r['timings']['cluster']:.1f} s + "
+            f"summarize {r['timings']['summarize']:.1f} s, peak RSS {r['rss']:.0f} MB "
+            f"(+{r['rss'] - r['rss_before']:.0f} MB); {r['stories']} stories, the largest {r['biggest']} articles, "
+            f"summary {r['summary_sentences']} sentences / {r['summary_words']} words / {r['citations']} citations"
+        )
+        print(f"  first summary sentence: {r['first_sentence']}")
+        r = _run("lexrank", args.sentences, Path(tmp) / "lexrank")
+        print(
+            f"LexRank on one {r['sentences']}-sentence story: sumy {r['sumy']:.2f} s, ours {r['ours'] * 1000:.1f} ms: "
+            f"×{r['sumy'] / r['ours']:.0f} faster, same top-10: {'yes' if r['same_top10'] else 'NO'}  [goal ≥ ×100]"
+        )
+    print()
+    print(f"# benchmark wall time {time.perf_counter() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
