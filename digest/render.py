@@ -56,26 +56,25 @@ def _environment() -> Environment:
     return env
 
 
-def nice_date(value: str | Date | None) -> str:
-    """'2019-11-03' -> '3 November 2019'; other strings are returned as they are."""
+def _day_month_year(value: str | Date | None, month: str) -> str:
+    """A date as day, month (strftime ``month``) and year; other strings are returned as they are."""
     if value is None:
         return ""
     try:
         day = value if isinstance(value, Date) else Date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{day.day} {day:%B %Y}"
+    return f"{day.day} {day:{month} %Y}"
+
+
+def nice_date(value: str | Date | None) -> str:
+    """'2019-11-03' -> '3 November 2019'; other strings are returned as they are."""
+    return _day_month_year(value, "%B")
 
 
 def short_date(value: str | Date | None) -> str:
     """'2019-11-03' -> '3 Nov 2019'; other strings are returned as they are."""
-    if value is None:
-        return ""
-    try:
-        day = value if isinstance(value, Date) else Date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value)
-    return f"{day.day} {day:%b %Y}"
+    return _day_month_year(value, "%b")
 
 
 def safe_link(article: Article) -> str | None:

@@ -85,6 +85,17 @@ def continues(sentence: str) -> bool:
     return _flaw(sentence) == "context"
 
 
+def _term_counts(sentence_terms: Sequence[Sequence[str]]) -> csr_matrix | None:
+    """Sentence-by-term counts, or None when there is no sentence or no term at all."""
+    if not sentence_terms:
+        return None
+    try:
+        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms))
+    except ValueError:
+        return None
+    return csr_matrix(counts.astype(float))
+
+
 def sumy_lexrank_scores(
     sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
 ) -> np.ndarray:
@@ -96,13 +107,9 @@ def sumy_lexrank_scores(
     and the scores the power method's vector (stopping when the step is under ``epsilon``).
     """
     n = len(sentence_terms)
-    if n == 0:
-        return np.zeros(0)
-    try:
-        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
-    except ValueError:  # no sentence has a content word: all equally central
-        return np.full(n, 1.0 / n)
-    counts = csr_matrix(counts)
+    counts = _term_counts(sentence_terms)
+    if counts is None:  # no sentences, or none with a content word: all equally central
+        return np.full(n, 1.0 / n) if n else np.zeros(0)
     row_max = counts.max(axis=1).toarray().ravel()
     row_max[row_max == 0] = 1.0
     tf = diags(1.0 / row_max) @ counts
@@ -139,12 +146,9 @@ def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -
     that every sentence uses from making everything alike. Self-similarity does not count.
     """
     n = len(sentence_terms)
-    if n == 0:
-        return np.zeros(0)
-    try:
-        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms)).astype(float)
-    except ValueError:  # no sentence has a content word: all equally central
-        return np.full(n, 1.0 / n)
+    counts = _term_counts(sentence_terms)
+    if counts is None:  # no sentences, or none with a content word: all equally central
+        return np.full(n, 1.0 / n) if n else np.zeros(0)
     df = np.asarray((counts > 0).sum(axis=0)).ravel()
     weighted = normalize(csr_matrix(counts) @ diags(np.log(n / df) + 1.0))
     similar = (weighted @ weighted.T).toarray()
