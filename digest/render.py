@@ -253,7 +253,9 @@ def _bylines(entries: Sequence[SourceEntry]) -> tuple[list[Byline], int]:
     return list(latest.values()), unnamed
 
 
-def _views(digest: Digest, mode: str = "html") -> list[StoryView]:
+def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[StoryView]:
+    """What the templates show of each story; citation notes only for the first ``full`` stories
+    (the others are listed by title), since finding the cited words compares many sentences."""
     anchors = {story.id: story_anchor(story.id) for story in digest.stories}
     titles = {story.id: story.title for story in digest.stories}
     views = []
@@ -277,7 +279,8 @@ def _views(digest: Digest, mode: str = "html") -> list[StoryView]:
             citations = []
             for entry in cited:
                 said: str | None = None
-                if mode == "html":  # the PDF shows no notes: skip the search
+                # the PDF shows no notes, and stories listed by title show no paragraphs: skip the search
+                if mode == "html" and (full is None or number <= full):
                     found = [
                         supporting_sentence(text, entry.article, owner == entry.article.id)
                         for text, owner in zip(texts, owners, strict=True)
@@ -410,7 +413,7 @@ def render_html(
     ``previous`` and ``following`` are the dates (YYYY-MM-DD) of the neighbouring editions.
     """
     env = _environment()
-    views = _views(digest, mode)
+    views = _views(digest, mode, full=max_stories)
     return env.get_template("digest.html.j2").render(
         digest=digest,
         full=views[:max_stories],
