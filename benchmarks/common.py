@@ -15,7 +15,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from digest.models import Article
-from digest.segment import split_sentences
+from digest.segment import sentences_of
 
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 
@@ -133,13 +133,8 @@ def load_bbc(eval_dir: Path) -> list[dict[str, str]]:
 def bbc_article(item: dict[str, str]) -> Article:
     """A BBC article with its paragraphs split into sentences by ``digest.segment``."""
     paragraphs = tuple(p.strip() for p in item["text"].split("\n\n") if p.strip())
-    sentences: list[str] = []
-    owner: list[int] = []
-    for number, paragraph in enumerate(paragraphs):
-        for sentence in split_sentences(paragraph):
-            sentences.append(sentence)
-            owner.append(number)
-    return Article(item["id"], item["id"], item["title"], "BBC", None, None, paragraphs, tuple(sentences), tuple(owner))
+    sentences, owner = sentences_of(paragraphs)
+    return Article(item["id"], item["id"], item["title"], "BBC", None, None, paragraphs, sentences, owner)
 
 
 def reference_sentences(item: dict[str, str], article: Article) -> int:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .models import Article, RawDoc
-from .segment import content_terms, split_sentences
+from .segment import content_terms, sentences_of
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -340,12 +340,7 @@ def clean_document(raw: RawDoc, common_heads: Mapping[str, int] | None = None) -
         title, dek = _title_and_dek(part.head_group)
         if len(parts) == 1 and raw.title:
             title = raw.title.strip()
-        sentences: list[str] = []
-        owner: list[int] = []
-        for number, paragraph in enumerate(paragraphs):
-            for sentence in split_sentences(paragraph):
-                sentences.append(sentence)
-                owner.append(number)
+        sentences, owner = sentences_of(paragraphs)
         if not sentences:
             continue
         digest_id = content_hash(title, paragraphs)
@@ -358,8 +353,8 @@ def clean_document(raw: RawDoc, common_heads: Mapping[str, int] | None = None) -
                 url=raw.url,
                 published=_date_from(raw, part),
                 paragraphs=paragraphs,
-                sentences=tuple(sentences),
-                sentence_paragraph=tuple(owner),
+                sentences=sentences,
+                sentence_paragraph=owner,
                 dek=dek,
             )
         )

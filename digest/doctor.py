@@ -48,12 +48,17 @@ def check_config(settings: Settings) -> Iterator[Check]:
             yield Check("config", "fail", f"log_file {settings.log_file} cannot be written", f"make {folder} writable")
 
 
-def _writable(folder: Path) -> bool:
-    """Can a file be created in ``folder`` (or, if it does not exist yet, in its nearest parent)?"""
+def _existing(folder: Path) -> Path:
+    """``folder``, or its nearest parent that exists (where it would be created)."""
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
+    return folder
+
+
+def _writable(folder: Path) -> bool:
+    """Can a file be created in ``folder`` (or, if it does not exist yet, in its nearest parent)?"""
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".digest-doctor-"):
+        with tempfile.NamedTemporaryFile(dir=_existing(folder), prefix=".digest-doctor-"):
             return True
     except OSError:
         return False
@@ -73,9 +78,7 @@ def check_folders(settings: Settings) -> Iterator[Check]:
         yield Check("output", "fail", f"{output} cannot be written", f"give this user write access to {output}")
     else:
         yield _ok("output", f"{output} is writable")
-    existing = output
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = _existing(output)
     free_mb = shutil.disk_usage(existing).free / 1e6
     if free_mb < MIN_FREE_MB:
         yield Check("disk", "fail", f"{free_mb:.0f} MB free on {existing}", "free some space for the editions")

@@ -9,7 +9,7 @@ whose inner sentences were split apart is put back together with its attribution
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from syntok import segmenter
@@ -81,6 +81,17 @@ def _split_cjk(sentence: str) -> list[str]:
         elif part:
             parts.append(part)
     return parts
+
+
+def sentences_of(paragraphs: Sequence[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The sentences of an article's paragraphs, and for each the number of its paragraph."""
+    sentences: list[str] = []
+    owner: list[int] = []
+    for number, paragraph in enumerate(paragraphs):
+        for sentence in split_sentences(paragraph):
+            sentences.append(sentence)
+            owner.append(number)
+    return tuple(sentences), tuple(owner)
 
 
 def words(text: str) -> list[str]:
