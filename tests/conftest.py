@@ -22,6 +22,14 @@ from digest.models import Article
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "inbox"  # the bundled sample inbox: the five seed articles
+# A new article of another day, unrelated to the seeds (as a JSON inbox file).
+BRIDGE_ARTICLE = {
+    "title": "Harbour bridge reopens",
+    "source": "City Times",
+    "published": "2019-11-04",
+    "text": "The harbour bridge reopened to traffic on Monday after two years of repairs. "
+    "Officials said the work finished a month early.",
+}
 
 
 def seed_name(article: Article) -> str:

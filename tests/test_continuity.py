@@ -14,7 +14,7 @@ from digest.models import Story
 from digest.pipeline import run_edition
 from digest.render import story_anchor
 
-from .conftest import SEEDS, seed_name
+from .conftest import BRIDGE_ARTICLE, SEEDS, seed_name
 
 
 def test_mark_continuing_links_the_same_event_only(seed_articles):
@@ -59,17 +59,7 @@ def test_story_continues_across_three_editions(tmp_path, clock):
     assert all(s.continues is None for s in first.stories)
 
     copy_seeds(inbox, "001")
-    (inbox / "bridge.json").write_text(
-        json.dumps(
-            {
-                "title": "Harbour bridge reopens",
-                "source": "City Times",
-                "published": "2019-11-04",
-                "text": "The harbour bridge reopened to traffic on Monday after two years of repairs. "
-                "Officials said the work finished a month early.",
-            }
-        )
-    )
+    (inbox / "bridge.json").write_text(json.dumps(BRIDGE_ARTICLE))
     second = run_edition(settings, clock=clock, date=date(2019, 11, 4))
     bridge = next(s for s in second.stories if s.title == "Harbour bridge reopens")
     report = next(s for s in second.stories if s is not bridge)

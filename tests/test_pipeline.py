@@ -12,6 +12,8 @@ from digest.errors import LockBusyError
 from digest.pipeline import run_edition, status
 from digest.store import EditionLock, Store
 
+from .conftest import BRIDGE_ARTICLE
+
 JUNK = bytes(range(256)) * 20
 
 
@@ -54,17 +56,7 @@ def test_rerun_neither_loses_nor_duplicates(settings, clock):
 
 def test_next_edition_takes_only_new_articles(settings, clock):
     run_edition(settings, clock=clock, date=date(2019, 11, 3))
-    (settings.inbox / "new.json").write_text(
-        json.dumps(
-            {
-                "title": "Harbour bridge reopens",
-                "source": "City Times",
-                "published": "2019-11-04",
-                "text": "The harbour bridge reopened to traffic on Monday after two years of repairs. "
-                "Officials said the work finished a month early.",
-            }
-        )
-    )
+    (settings.inbox / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))
     digest = run_edition(settings, clock=clock, date=date(2019, 11, 4))
     assert [s.title for s in digest.stories] == ["Harbour bridge reopens"]
     everything = run_edition(settings, clock=clock, date=date(2019, 11, 5), include_all=True)

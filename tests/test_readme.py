@@ -25,6 +25,18 @@ def commands(block: str) -> list[str]:
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
 
+def run_digest(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`digest ARGS` as a user types it, in ``cwd``, with this checkout's code."""
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
 def test_quick_start_is_two_commands_and_ci_runs_the_second():
     (block,) = blocks("Quick start")
     assert commands(block) == ["make demo", "make check"]
@@ -47,14 +59,7 @@ def test_usage_examples_run(tmp_path):
     for line in commands(block):
         args = shlex.split(line)
         assert args[0] == "digest"
-        result = subprocess.run(
-            [sys.executable, "-m", "digest", *args[1:]],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
+        result = run_digest(args[1:], tmp_path)
         assert result.returncode == 0, (line, result.stderr)
     assert (tmp_path / "output" / "2019-11-03" / "digest.json").is_file()
 
@@ -78,14 +83,7 @@ def test_daemon_examples_run(tmp_path):
                 time.sleep(0.1)
             assert "watching" in log.read_text(), log.read_text()
             for other in others:
-                result = subprocess.run(
-                    [sys.executable, "-m", "digest", *other[1:]],
-                    cwd=tmp_path,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                    env=env,
-                )
+                result = run_digest(other[1:], tmp_path)
                 assert result.returncode == 0, (other, result.stderr)
         finally:
             daemon.terminate()
