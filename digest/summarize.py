@@ -13,13 +13,14 @@ same fact, even in other words (shared content words, or the same quotation).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
-from scipy.sparse import csr_matrix, diags
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
+from scipy.sparse import csr_matrix, vstack
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from .models import Article, SummarySentence
 from .segment import content_terms, words
@@ -85,15 +86,67 @@ def continues(sentence: str) -> bool:
     return _flaw(sentence) == "context"
 
 
+def _term_matrix(docs: Sequence[Iterable[str]]) -> tuple[csr_matrix, int]:
+    """Documents-by-terms counts and the number of distinct terms, as CountVectorizer makes them.
+
+    Columns are the terms in sorted order. Built straight from the terms: a story needs several
+    of these, and the vectorizer's checks cost more than the counting.
+    """
+    vocabulary = {term: i for i, term in enumerate(sorted({t for doc in docs for t in doc}))}
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for doc in docs:
+        counts = Counter(vocabulary[t] for t in doc)
+        for column in sorted(counts):
+            indices.append(column)
+            data.append(counts[column])
+        indptr.append(len(indices))
+    matrix = csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+        shape=(len(indptr) - 1, len(vocabulary)),
+    )
+    return matrix, len(vocabulary)
+
+
+def _term_sets(docs: Iterable[Iterable[str]], vocabulary: dict[str, int], grow: bool = True) -> csr_matrix:
+    """Documents-by-terms 0/1 matrix with ``vocabulary``'s columns, as wide as it is afterwards.
+
+    With ``grow``, terms not yet in ``vocabulary`` are added to it; without, they are left out.
+    """
+    indptr = [0]
+    indices: list[int] = []
+    for doc in docs:
+        if grow:
+            indices.extend({vocabulary.setdefault(t, len(vocabulary)) for t in doc})
+        else:
+            indices.extend({vocabulary[t] for t in doc if t in vocabulary})
+        indptr.append(len(indices))
+    return csr_matrix(
+        (np.ones(len(indices)), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+        shape=(len(indptr) - 1, len(vocabulary)),
+    )
+
+
 def _term_counts(sentence_terms: Sequence[Sequence[str]]) -> csr_matrix | None:
     """Sentence-by-term counts, or None when there is no sentence or no term at all."""
     if not sentence_terms:
         return None
-    try:
-        counts = CountVectorizer(analyzer=lambda terms: terms).fit_transform(list(sentence_terms))
-    except ValueError:
-        return None
-    return csr_matrix(counts.astype(float))
+    counts, size = _term_matrix(sentence_terms)
+    return counts if size else None
+
+
+def _scale_columns(matrix: csr_matrix, weights: np.ndarray) -> csr_matrix:
+    """``matrix @ diags(weights)``, by scaling the stored values."""
+    scaled = matrix.copy()
+    scaled.data = scaled.data * weights[scaled.indices]
+    return scaled
+
+
+def _l2_rows(matrix: csr_matrix) -> csr_matrix:
+    """Each row scaled to unit length, in place (sklearn.preprocessing.normalize's arithmetic)."""
+    inplace_csr_row_normalize_l2(matrix)
+    return matrix
 
 
 def sumy_lexrank_scores(
@@ -112,11 +165,12 @@ def sumy_lexrank_scores(
         return np.full(n, 1.0 / n) if n else np.zeros(0)
     row_max = counts.max(axis=1).toarray().ravel()
     row_max[row_max == 0] = 1.0
-    tf = diags(1.0 / row_max) @ counts
-    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    tf = counts.copy()
+    tf.data = tf.data * np.repeat(1.0 / row_max, np.diff(tf.indptr))
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.log(n / (1.0 + df))
-    weighted = tf @ diags(idf)
-    numerator = (tf @ diags(idf**2) @ tf.T).toarray()
+    weighted = _scale_columns(tf, idf)
+    numerator = (_scale_columns(tf, idf**2) @ tf.T).toarray()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     denominator = np.outer(norms, norms)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,8 +203,8 @@ def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -
     counts = _term_counts(sentence_terms)
     if counts is None:  # no sentences, or none with a content word: all equally central
         return np.full(n, 1.0 / n) if n else np.zeros(0)
-    df = np.asarray((counts > 0).sum(axis=0)).ravel()
-    weighted = normalize(csr_matrix(counts) @ diags(np.log(n / df) + 1.0))
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    weighted = _l2_rows(_scale_columns(counts, np.log(n / df) + 1.0))
     similar = (weighted @ weighted.T).toarray()
     np.fill_diagonal(similar, 0.0)
     degree = similar.sum(axis=1)
@@ -167,7 +221,42 @@ def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -
 
 
 def _quote_terms(text: str) -> set[str]:
+    if '"' not in text and "“" not in text:
+        return set()
     return {t for quote in _QUOTED.findall(text) for t in content_terms(quote)}
+
+
+def _quote_matches(text_quotes: Sequence[set[str]], unit_quotes: Sequence[set[str]], match: np.ndarray) -> None:
+    """Set ``match[i, j]`` where both quote four content words or more, mostly the same ones."""
+    rows = [i for i, quoted in enumerate(text_quotes) if len(quoted) >= 4]
+    cols = [j for j, quoted in enumerate(unit_quotes) if len(quoted) >= 4]
+    if not rows or not cols:
+        return
+    vocabulary: dict[str, int] = {}
+    left = _term_sets((text_quotes[i] for i in rows), vocabulary)
+    right = _term_sets((unit_quotes[j] for j in cols), vocabulary, grow=False)
+    overlap = (left @ right.T).toarray()
+    left_size = np.array([len(text_quotes[i]) for i in rows])
+    right_size = np.array([len(unit_quotes[j]) for j in cols])
+    match[np.ix_(rows, cols)] |= overlap >= 0.8 * np.minimum(left_size[:, None], right_size[None, :])
+
+
+def _claims(
+    texts: csr_matrix,
+    text_quotes: Sequence[set[str]],
+    units: csr_matrix,
+    unit_quotes: Sequence[set[str]],
+    min_shared: int,
+    min_ratio: float,
+) -> np.ndarray:
+    """:func:`same_claim` on 0/1 content-word matrices (same columns) and quoted words."""
+    shared = (texts @ units.T).toarray()
+    smaller = np.minimum(np.diff(texts.indptr)[:, None], np.diff(units.indptr)[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(smaller > 0, shared / smaller, 0.0)
+    match = (shared >= min_shared) & (ratio >= min_ratio)
+    _quote_matches(text_quotes, unit_quotes, match)
+    return match
 
 
 def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, min_ratio: float = 0.6) -> np.ndarray:
@@ -176,52 +265,70 @@ def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, 
     Yes when the two share at least ``min_shared`` content words covering ``min_ratio`` of the
     shorter one, or when both quote the same words (four content words or more).
     """
-    if not texts or not units:
-        return np.zeros((len(texts), len(units)), dtype=bool)
-    vectorizer = CountVectorizer(analyzer=lambda text: sorted(set(content_terms(text))), binary=True)
-    try:
-        unit_matrix = vectorizer.fit_transform(list(units))
-    except ValueError:  # no content words anywhere: nothing can state the same fact
-        return np.zeros((len(texts), len(units)), dtype=bool)
-    text_matrix = vectorizer.transform(list(texts))
-    shared = (text_matrix @ unit_matrix.T).toarray()
-    text_size = np.asarray(text_matrix.sum(axis=1)).ravel()
-    unit_size = np.asarray(unit_matrix.sum(axis=1)).ravel()
-    smaller = np.minimum(text_size[:, None], unit_size[None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(smaller > 0, shared / smaller, 0.0)
-    match = (shared >= min_shared) & (ratio >= min_ratio)
-    unit_quotes = [_quote_terms(unit) for unit in units]
-    for i, text in enumerate(texts):
-        quoted = _quote_terms(text)
-        if len(quoted) < 4:
-            continue
-        for j, other in enumerate(unit_quotes):
-            if len(other) >= 4 and len(quoted & other) >= 0.8 * min(len(quoted), len(other)):
-                match[i, j] = True
-    return match
+    vocabulary: dict[str, int] = {}
+    unit_matrix = _term_sets((content_terms(u) for u in units), vocabulary)
+    text_matrix = _term_sets((content_terms(t) for t in texts), vocabulary, grow=False)
+    quotes = [_quote_terms(t) for t in texts], [_quote_terms(u) for u in units]
+    return _claims(text_matrix, quotes[0], unit_matrix, quotes[1], min_shared, min_ratio)
 
 
-def supporting_articles(chosen: Sequence[str], articles: Sequence[Article]) -> list[set[int]]:
+def sentence_terms(article: Article) -> Sequence[Sequence[str]]:
+    """The content words of each sentence of ``article``: stored at ingestion, else computed."""
+    if article.terms is not None:
+        return article.terms
+    return [content_terms(s) for s in article.sentences]
+
+
+def supporting_articles(
+    chosen: Sequence[str], articles: Sequence[Article], chosen_terms: Sequence[Sequence[str]] | None = None
+) -> list[set[int]]:
     """For each chosen sentence, the indexes of the articles that state it.
 
     Each sentence of each article is compared, and so is each pair of adjacent sentences, since
-    outlets split the same words into sentences differently.
+    outlets split the same words into sentences differently. ``chosen_terms`` are the chosen
+    sentences' content words, when already known.
     """
-    units: list[str] = []
+    vocabulary: dict[str, int] = {}
+    sentences = _term_sets((terms for article in articles for terms in sentence_terms(article)), vocabulary)
+    quotes: list[set[str]] = []
+    pair_quotes: list[set[str]] = []
     owner: list[int] = []
+    firsts: list[int] = []  # each pair of adjacent sentences, by the row of its first sentence
     for number, article in enumerate(articles):
-        sentences = article.sentences
-        for i, sentence in enumerate(sentences):
-            units.append(sentence)
-            owner.append(number)
-            if i + 1 < len(sentences):
-                units.append(f"{sentence} {sentences[i + 1]}")
-                owner.append(number)
+        texts = article.sentences
+        firsts.extend(range(len(owner), len(owner) + len(texts) - 1))
+        owner.extend([number] * len(texts))
+        quotes.extend(_quote_terms(s) for s in texts)
+        # A quotation may open in one sentence and close in the next.
+        pair_quotes.extend(_quote_terms(f"{a} {b}") for a, b in pairwise(texts))
+    # The words of "a b" are those of a and those of b: no word spans the space.
+    first = np.asarray(firsts, dtype=np.int32)
+    joined = csr_matrix(
+        (np.ones(2 * len(first)), np.column_stack([first, first + 1]).ravel(), np.arange(0, 2 * len(first) + 1, 2)),
+        shape=(len(first), sentences.shape[0]),
+    )
+    pairs = joined @ sentences
+    pairs.data[:] = 1.0
+    units = csr_matrix(vstack([sentences, pairs], format="csr"))
+    owner.extend(owner[row] for row in firsts)
+    if chosen_terms is None:
+        chosen_terms = [content_terms(t) for t in chosen]
+    texts = _term_sets(chosen_terms, vocabulary, grow=False)
     # Looser than the redundancy test: another outlet's wording of a fact shares fewer words.
-    match = same_claim(chosen, units, min_shared=3, min_ratio=0.4)
+    match = _claims(texts, [_quote_terms(t) for t in chosen], units, quotes + pair_quotes, 3, 0.4)
     owners = np.asarray(owner)
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
+
+
+def _tfidf_rows(terms: Sequence[Sequence[str]]) -> csr_matrix | None:
+    """L2-normalised TF-IDF rows as scikit-learn's TfidfVectorizer makes them by default (smooth
+    idf), or None when there is no term at all."""
+    counts, size = _term_matrix(terms)
+    if not size:
+        return None
+    df = np.bincount(counts.indices, minlength=size).astype(np.float64)
+    idf = np.log((counts.shape[0] + 1.0) / (df + 1.0)) + 1.0
+    return _l2_rows(_scale_columns(counts, idf))
 
 
 # At most this many sentences of a story are ranked (the pairwise matrices grow with its square).
@@ -262,22 +369,23 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     candidates = _candidates(articles)
     if not candidates:
         return ()
-    terms = [content_terms(c.text) for c in candidates]
+    article_terms = [sentence_terms(article) for article in articles]
+    terms = [article_terms[c.article][c.index] for c in candidates]
     central = centrality(terms)
     central = central / (central.max() or 1.0)
     position = np.array([1.0 / (1.0 + 0.25 * c.index) for c in candidates])
     texts = [c.text for c in candidates]
-    support = supporting_articles(texts, articles) if len(articles) > 1 else [{c.article} for c in candidates]
+    support = supporting_articles(texts, articles, terms) if len(articles) > 1 else [{c.article} for c in candidates]
     agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
     agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
     score = WEIGHTS[0] * central + WEIGHTS[1] * position + WEIGHTS[2] * agreement
-    try:
-        vectors = normalize(TfidfVectorizer(analyzer=lambda t: t).fit_transform(terms))
-        similar = (vectors @ vectors.T).toarray()
-    except ValueError:
-        similar = np.eye(len(candidates))
+    vectors = _tfidf_rows(terms)
+    similar = (vectors @ vectors.T).toarray() if vectors is not None else np.eye(len(candidates))
     # Two versions of one fact (different outlets' wording) count as fully redundant.
-    similar = np.maximum(similar, same_claim(texts, texts).astype(float))
+    vocabulary: dict[str, int] = {}
+    sets = _term_sets(terms, vocabulary)
+    quotes = [_quote_terms(t) for t in texts]
+    similar = np.maximum(similar, _claims(sets, quotes, sets, quotes, 4, 0.6).astype(float))
     chosen: list[int] = []
     budget = 0
     # A sentence that needs the one before it becomes available once that one is chosen.
