@@ -28,11 +28,9 @@ from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
 from .dedupe import duplicate_groups
+from .features import article_entities
 from .models import Article
-from .segment import STOP_WORDS, content_terms
-
-_NAME = re.compile(r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+(?:(?:al|el|bin|de|van|von|der|la|du)[- ])?[A-Z][\w’'-]*)*)")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+from .segment import content_terms
 
 
 @dataclass(frozen=True)
@@ -80,10 +78,19 @@ def _word_zipf(word: str) -> float:
     return round(math.log(freq, 10) + 9.0, 2)
 
 
+_ENDINGS = ("", "e", "s", "ed", "ing", "ion", "y", "er")
+
+
 @lru_cache(maxsize=500_000)
 def _zipf(word: str) -> float:
     """Zipf frequency of a word, or of the commonest word a stem comes from."""
-    return max(_word_zipf(word + ending) for ending in ("", "e", "s", "ed", "ing", "ion", "y", "er"))
+    if not _plain(word):
+        return max(_word_zipf(word + ending) for ending in _ENDINGS)
+    # Every ending keeps a plain word plain, and Zipf grows with frequency: look up the
+    # commonest form, then convert that one.
+    frequencies = _english_frequencies()
+    best = max(((frequencies.get(word + ending, 0.0), ending) for ending in _ENDINGS), key=lambda pair: pair[0])
+    return _word_zipf(word + best[1]) if best[0] > 0 else 0.0
 
 
 def rarity(features: Sequence[str]) -> np.ndarray:
@@ -116,60 +123,11 @@ def _lexical_text(article: Article, params: ClusterParams) -> list[str]:
     return content_terms(f"{title} {title} {article.dek or ''} {lead} {' '.join(article.sentences)}")
 
 
-# Capitalised words that name no participant of an event: calendar words, and the wire services
-# that many outlets credit whatever the story.
-_NOT_NAMES = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
-    reuters ap afp associated press mr mrs ms dr gen""".split()
-)
-
-
-def _name_part(word: str) -> str:
-    word = re.sub(r"['’]s$", "", word.lower())
-    return word.strip("’'-")
-
-
-_DAY_OF_MONTH = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I
-)
-
-
-def entities(text: str) -> list[str]:
-    """Names (capitalised runs that are not stop words) and numbers, as features."""
-    found = []
-    for match in _DAY_OF_MONTH.finditer(text):  # "Oct. 10": the day an event happened
-        found.append(f"d:{match.group(1).lower()}-{int(match.group(2))}")
-    for match in _NAME.finditer(text.replace("-", " ")):
-        name = match.group(1)
-        parts = [
-            _name_part(p)
-            for p in name.split()
-            if p.lower() not in STOP_WORDS and _name_part(p) not in _NOT_NAMES and _name_part(p)
-        ]
-        if not parts:
-            continue
-        found.extend("e:" + part for part in parts)
-        if len(parts) > 1:
-            found.append("e:" + " ".join(parts))
-    for match in _NUMBER.finditer(text):
-        number = match.group(0).rstrip(".,").replace(",", "")
-        if len(number) >= 2:
-            found.append("n:" + number)
-    return found
-
-
 def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
     """Names in the title and lead count ``boost`` extra times: they say whose story it is."""
     if article.entities is not None and (lead, boost) == (3, 2):  # stored at ingestion
         return list(article.entities)
     return article_entities(article, lead, boost)
-
-
-def article_entities(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
-    """The names-and-numbers features of one article (computed, never the stored ones)."""
-    head = f"{article.title or ''}. {' '.join(article.sentences[:lead])}"
-    return entities(head) * boost + entities(" ".join(article.sentences))
 
 
 def vectors(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
@@ -207,22 +165,24 @@ def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterP
     return csr_matrix((sim.data[keep], (sim.row[keep], sim.col[keep])), shape=sim.shape)
 
 
-def _candidate_graph(matrix: csr_matrix, days: np.ndarray, bar: float, window: int, block: int = 1000) -> csr_matrix:
-    """Article pairs at least ``bar`` alike and not ruled out by their dates, as a 0/1 graph.
+def _linked_pairs(matrix: csr_matrix, days: np.ndarray, bar: float, window: int, block: int = 1000) -> csr_matrix:
+    """Article pairs (i < j) at least ``bar`` alike and not ruled out by their dates, as a 0/1 graph.
 
     Article vectors share common words, so the all-pairs product is nearly dense: it is made a
-    block of rows at a time and only the pairs above the bar are kept, so memory stays linear.
+    block of rows at a time, against the articles after the block only (the product is
+    symmetric), and only the pairs above the bar are kept, so memory stays linear.
     """
     n = matrix.shape[0]
     transposed = matrix.T.tocsr()
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for start in range(0, n, block):
-        part = (matrix[start : start + block] @ transposed).tocoo()
+        part = (matrix[start : start + block] @ transposed[:, start:]).tocoo()
         row = part.row + start
-        keep = (part.data >= bar) & ~(np.abs(days[row] - days[part.col]) > window)  # NaN dates: kept
+        col = part.col + start
+        keep = (part.data >= bar) & (row < col) & ~(np.abs(days[row] - days[col]) > window)  # NaN dates: kept
         rows.append(row[keep])
-        cols.append(part.col[keep])
+        cols.append(col[keep])
     row_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     col_all = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     return csr_matrix((np.ones(len(row_all), dtype=np.int8), (row_all, col_all)), shape=(n, n))
@@ -242,8 +202,14 @@ def cluster(
         matrix = vectors(articles, params)
     days = _day_numbers(articles)
     copies = duplicate_groups(articles)
-    # Candidate graph: pairs above a lower bar (average linkage decides the final groups).
-    graph = _candidate_graph(matrix, days, params.threshold * 0.8, params.date_window_days)
+    # Average linkage joins two groups only when their average similarity reaches the threshold,
+    # so only when some pair across them does: no story spans two components of the graph of
+    # such pairs (copies count as alike), and each component can be clustered on its own.
+    graph = _linked_pairs(matrix, days, params.threshold - 1e-9, params.date_window_days)
+    first_copy = np.unique(copies, return_index=True)[1][copies]
+    graph = graph + csr_matrix(
+        (np.ones(len(copies), dtype=np.int8), (np.arange(len(copies)), first_copy)), shape=graph.shape
+    )
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
     for label in np.unique(component):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is loaded only by the stages that make an edition
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,13 @@ class Article:
     # index of the paragraph each sentence belongs to (same length as sentences)
     sentence_paragraph: tuple[int, ...] = ()
     dek: str | None = None
-    # Computed once when the article is stored, so an edition need not parse it again: the content
-    # words of each sentence (segment.content_terms) and the names-and-numbers features of
-    # clustering. None when not known; the stages then compute them.
+    # Computed once when the article is stored, so an edition need not parse it again (see
+    # features.py): the content words of each sentence, the names-and-numbers features of
+    # clustering, and the hashed shingles that find copies. None when not known; the stages then
+    # compute them.
     terms: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False, repr=False)
     entities: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    shingles: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:

@@ -94,21 +94,12 @@ def features_version() -> str:
     features stored by another version of digest are never mistaken for current ones.
     """
     digest = hashlib.sha256(b"features 1")
-    for name in ("segment.py", "cluster.py"):
+    for name in ("segment.py", "features.py"):
         try:
             digest.update(Path(__file__).with_name(name).read_bytes())
         except OSError:  # no source files beside the package: features are not stored
             return ""
     return digest.hexdigest()[:16]
-
-
-def with_features(article: Article) -> Article:
-    """The article with its sentences' content words and its clustering features attached."""
-    from .cluster import article_entities
-    from .segment import content_terms
-
-    terms = tuple(tuple(content_terms(s)) for s in article.sentences)
-    return replace(article, terms=terms, entities=tuple(article_entities(article)))
 
 
 def _read_task(batch: Sequence[tuple[Path, str, int]]) -> list[tuple[IngestResult, list[set[str]]]]:
@@ -130,6 +121,8 @@ def _set_furniture(furniture: dict[str, int]) -> None:
 
 def _clean_task(batch: Sequence[tuple[RawDoc, ...]]) -> list[tuple[list[Article], str | None]]:
     """Clean the documents of each file into articles with their features; or say why it failed."""
+    from .features import with_features
+
     results: list[tuple[list[Article], str | None]] = []
     for docs in batch:
         articles: list[Article] = []
@@ -304,6 +297,15 @@ def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int]]) -> list[tu
     return [summarize(members, max_words=words) for members, words in batch]
 
 
+# The stories being summarised, for forked workers: they inherit this list, so a task need only
+# name its stories by number instead of sending their articles through a pipe.
+_STORIES: list[tuple[tuple[Article, ...], int]] = []
+
+
+def _summarize_numbered(batch: Sequence[int]) -> list[tuple[SummarySentence, ...]]:
+    return _summarize_task([_STORIES[number] for number in batch])
+
+
 def _story_id(articles: Sequence[Article]) -> str:
     return hashlib.sha256(" ".join(sorted(a.id for a in articles)).encode()).hexdigest()[:10]
 
@@ -343,7 +345,16 @@ def build_stories(
     ]
     tasks = [(members, summary_words) for members in stories_members]
     context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
-    summaries = _run_chunks(_summarize_task, tasks, "", context) if context else _summarize_task(tasks)
+    if context is None:
+        summaries = _summarize_task(tasks)
+    elif context.get_start_method() == "fork":
+        _STORIES[:] = tasks
+        try:
+            summaries = _run_chunks(_summarize_numbered, range(len(tasks)), "", context)
+        finally:
+            _STORIES.clear()
+    else:
+        summaries = _run_chunks(_summarize_task, tasks, "", context)
     drafts = [
         Story(_story_id(members), _story_title(members, summary), members, summary)
         for members, summary in zip(stories_members, summaries, strict=True)

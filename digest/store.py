@@ -6,6 +6,7 @@ The database runs in WAL mode with a busy timeout, so a daemon and a manual run 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import fcntl
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import LockBusyError, StoreError
 from .models import Article
@@ -82,6 +84,20 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _features_json(article: Article) -> str:
+    """An article's stored features; its shingle columns as base64 of little-endian uint32s."""
+    import numpy as np
+
+    packed = base64.b64encode(np.asarray(article.shingles, dtype="<u4").tobytes()).decode("ascii")
+    return json.dumps({"terms": article.terms, "entities": article.entities, "shingles": packed})
+
+
+def _unpack_columns(packed: str) -> Any:
+    import numpy as np
+
+    return np.frombuffer(base64.b64decode(packed), dtype="<u4")
 
 
 @dataclass(frozen=True)
@@ -233,10 +249,10 @@ class Store:
                             now,
                         ),
                     )
-                    if article.terms is not None and article.entities is not None and features:
+                    if features and all(f is not None for f in (article.terms, article.entities, article.shingles)):
                         db.execute(
                             "INSERT OR REPLACE INTO article_features (article_id, version, data) VALUES (?, ?, ?)",
-                            (article.id, features, json.dumps({"terms": article.terms, "entities": article.entities})),
+                            (article.id, features, _features_json(article)),
                         )
                     added += 1
         return added
@@ -257,11 +273,12 @@ class Store:
     # articles ----------------------------------------------------------------------------
     @staticmethod
     def _article(row: sqlite3.Row, features: str = "") -> Article:
-        terms = entities = None
+        terms = entities = shingles = None
         if features and row["features"] and row["features_version"] == features:
             stored = json.loads(row["features"])
             terms = tuple(tuple(t) for t in stored["terms"])
             entities = tuple(stored["entities"])
+            shingles = _unpack_columns(stored["shingles"])
         return Article(
             id=row["id"],
             path=row["path"],
@@ -275,6 +292,7 @@ class Store:
             dek=row["dek"],
             terms=terms,
             entities=entities,
+            shingles=shingles,
         )
 
     def articles_for_edition(self, date: str, paths: Iterable[str] | None = None, features: str = "") -> list[Article]:

@@ -1,4 +1,5 @@
-from digest.cluster import ClusterParams, cluster, entities, related_pairs, vectors
+from digest.cluster import ClusterParams, cluster, related_pairs, vectors
+from digest.features import entities
 
 from .conftest import seed_name
 

@@ -26,3 +26,14 @@ def test_seeds_have_no_near_duplicates(seed_articles):
     labels = duplicate_groups(seed_articles)
     assert len(set(labels.tolist())) == len(seed_articles)
     assert duplicate_groups([]).size == 0
+
+
+def test_stored_shingles_give_the_same_groups_as_computed_ones(seed_articles):
+    from digest.features import with_features
+
+    copy = BASE.replace("Officials said", "Officials told reporters") + " The mayor attended the opening."
+    plain = [article("a", BASE), article("b", copy), *seed_articles]
+    # Some with their shingles stored, some without: one edition can hold both.
+    mixed = [with_features(a) if i % 2 else a for i, a in enumerate(plain)]
+    assert duplicate_groups(mixed).tolist() == duplicate_groups(plain).tolist()
+    assert duplicate_groups(mixed)[0] == duplicate_groups(mixed)[1]

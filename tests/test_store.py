@@ -58,6 +58,24 @@ def test_articles_are_stored_once_and_round_trip(tmp_path):
         assert store.articles_for_edition("2019-11-03", paths=["/inbox/a.txt"]) == [second]
 
 
+def test_features_round_trip_and_other_versions_are_ignored(tmp_path):
+    from digest.features import with_features
+
+    text = "The harbour bridge reopened on Monday in Sydney. Officials said the work on the bridge cost $45 million."
+    plain = Article(
+        "f1", "/inbox/f.txt", "Bridge reopens", None, None, "2019-11-04", (text,), (text[:48], text[49:]), (0, 0)
+    )
+    full = with_features(plain)
+    assert full.terms and full.entities and full.shingles is not None and len(full.shingles) > 0
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.record_file(FileRecord("/inbox/f.txt", 1, 1, "s", "ok", None), "t", [full], features="v1")
+        (loaded,) = store.articles_for_edition("2019-11-04", features="v1")
+        assert loaded.terms == full.terms and loaded.entities == full.entities
+        assert loaded.shingles.tolist() == full.shingles.tolist()
+        (other,) = store.articles_for_edition("2019-11-04", features="v2")
+        assert (other.terms, other.entities, other.shingles) == (None, None, None)
+
+
 def test_edition_assignment_and_rerun(tmp_path):
     with Store(tmp_path / "s.sqlite3") as store:
         store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [article("x1"), article("x2")])
