@@ -165,27 +165,31 @@ def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterP
     return csr_matrix((sim.data[keep], (sim.row[keep], sim.col[keep])), shape=sim.shape)
 
 
-def _linked_pairs(matrix: csr_matrix, days: np.ndarray, bar: float, window: int, block: int = 1000) -> csr_matrix:
-    """Article pairs (i < j) at least ``bar`` alike and not ruled out by their dates, as a 0/1 graph.
+def _pairs_above(
+    matrix: csr_matrix, bar: float, days: np.ndarray | None = None, window: int = 0, block: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) whose vectors' dot product is at least ``bar``; with ``days``, also no
+    more than ``window`` days apart (an unknown day rules nothing out).
 
     Article vectors share common words, so the all-pairs product is nearly dense: it is made a
-    block of rows at a time, against the articles after the block only (the product is
-    symmetric), and only the pairs above the bar are kept, so memory stays linear.
+    block of rows at a time, against the rows after the block only (the product is symmetric),
+    and only the pairs above the bar are kept, so memory stays linear.
     """
     n = matrix.shape[0]
     transposed = matrix.T.tocsr()
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     for start in range(0, n, block):
-        part = (matrix[start : start + block] @ transposed[:, start:]).tocoo()
-        row = part.row + start
-        col = part.col + start
-        keep = (part.data >= bar) & (row < col) & ~(np.abs(days[row] - days[col]) > window)  # NaN dates: kept
+        part = csr_matrix(matrix[start : start + block] @ transposed[:, start:])
+        hit = np.flatnonzero(part.data >= bar)
+        row = np.searchsorted(part.indptr, hit, side="right") - 1 + start
+        col = part.indices[hit].astype(np.int64) + start
+        keep = row < col
+        if days is not None:
+            keep &= ~(np.abs(days[row] - days[col]) > window)  # NaN (unknown) compares False: kept
         rows.append(row[keep])
         cols.append(col[keep])
-    row_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    col_all = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    return csr_matrix((np.ones(len(row_all), dtype=np.int8), (row_all, col_all)), shape=(n, n))
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def cluster(
@@ -205,11 +209,10 @@ def cluster(
     # Average linkage joins two groups only when their average similarity reaches the threshold,
     # so only when some pair across them does: no story spans two components of the graph of
     # such pairs (copies count as alike), and each component can be clustered on its own.
-    graph = _linked_pairs(matrix, days, params.threshold - 1e-9, params.date_window_days)
+    linked, to = _pairs_above(matrix, params.threshold - 1e-9, days, params.date_window_days)
     first_copy = np.unique(copies, return_index=True)[1][copies]
-    graph = graph + csr_matrix(
-        (np.ones(len(copies), dtype=np.int8), (np.arange(len(copies)), first_copy)), shape=graph.shape
-    )
+    edges = (np.concatenate([linked, np.arange(len(copies))]), np.concatenate([to, first_copy]))
+    graph = csr_matrix((np.ones(len(edges[0]), dtype=np.int8), edges), shape=(len(articles), len(articles)))
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
     for label in np.unique(component):
@@ -247,6 +250,5 @@ def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: fl
     norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     centroids = csr_matrix(diags(1.0 / norms) @ centroids)
-    scores = (centroids @ centroids.T).tocoo()
-    keep = (scores.row < scores.col) & (scores.data >= floor)
-    return {(int(i), int(j)) for i, j in zip(scores.row[keep], scores.col[keep], strict=True)}
+    first, second = _pairs_above(centroids, floor)
+    return {(int(i), int(j)) for i, j in zip(first, second, strict=True)}
