@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import logging
 import os
 import stat
@@ -13,8 +14,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from datetime import date as Date
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -322,46 +323,121 @@ def _story_title(articles: Sequence[Article], summary: Sequence[SummarySentence]
     return articles[0].display_title
 
 
-def build_stories(
-    articles: Sequence[Article], summary_words: int, timings: dict[str, float] | None = None
-) -> list[Story]:
-    """Cluster articles into stories, summarise each, and rank them (more sources, newer first).
+@functools.lru_cache(maxsize=1)
+def stories_version() -> str:
+    """Names the code that makes stories and summaries from stored articles, as
+    :func:`features_version` does for features: work prepared by other code is made anew."""
+    digest = hashlib.sha256(b"stories 1" + features_version().encode())
+    for name in ("cluster.py", "dedupe.py", "summarize.py"):
+        try:
+            digest.update(Path(__file__).with_name(name).read_bytes())
+        except OSError:  # no source files beside the package: nothing is prepared ahead
+            return ""
+    return digest.hexdigest()[:16] if features_version() else ""
 
-    ``timings``, when given, receives the seconds spent clustering and summarising.
-    """
-    if not articles:
-        return []
-    started = time.perf_counter()
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()
+
+
+# Prepared work older than this is dropped: no edition waits that long.
+PREPARED_DAYS = 14
+
+
+def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    """The stories (as article indexes) and the pairs of related stories; prepared ones when the
+    store holds them for exactly these articles."""
+    version = stories_version() if store is not None else ""
+    key = _key(version, *sorted(a.id for a in articles))
+    if store is not None and version:
+        found = store.prepared("groups", [key], version).get(key)
+        if found is not None:
+            data = json.loads(found)
+            index = {a.id: i for i, a in enumerate(articles)}
+            log.info("stories: the grouping of these %d articles was prepared earlier", len(articles))
+            return [[index[i] for i in group] for group in data["groups"]], [(i, j) for i, j in data["related"]]
     # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
     # that make no edition (status, send, serve's start, --help) should not pay.
     from .cluster import ClusterParams, cluster, related_pairs, vectors
 
     matrix = vectors(articles, ClusterParams())
     groups = cluster(articles, matrix=matrix)
+    related = sorted(related_pairs(matrix, groups))
+    if store is not None and version:
+        data = {"groups": [[articles[i].id for i in group] for group in groups], "related": related}
+        store.keep_prepared("groups", {key: json.dumps(data)}, version, _now())
+    return groups, related
+
+
+def _summaries(
+    stories: Sequence[tuple[Article, ...]], summary_words: int, store: Store | None
+) -> list[tuple[SummarySentence, ...]]:
+    """Each story's summary; those the store holds for the same articles and words are reused."""
+    version = stories_version() if store is not None else ""
+    keys = [_key(version, summary_words, *(a.id for a in members)) for members in stories]
+    found = store.prepared("summary", keys, version) if store is not None and version else {}
+    missing = [number for number, key in enumerate(keys) if key not in found]
+    if found:
+        log.info("stories: %d of %d summaries were prepared earlier", len(stories) - len(missing), len(stories))
+    tasks = [(stories[number], summary_words) for number in missing]
+    context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
+    if context is None:
+        made = _summarize_task(tasks)
+    elif context.get_start_method() == "fork":
+        _STORIES[:] = tasks
+        try:
+            made = _run_chunks(_summarize_numbered, range(len(tasks)), "", context)
+        finally:
+            _STORIES.clear()
+    else:
+        made = _run_chunks(_summarize_task, tasks, "", context)
+    summaries: list[tuple[SummarySentence, ...]] = [()] * len(stories)
+    for number, summary in zip(missing, made, strict=True):
+        summaries[number] = summary
+    for number, key in enumerate(keys):
+        if key in found:
+            stored = json.loads(found[key])
+            summaries[number] = tuple(SummarySentence(text, tuple(cited), own) for text, cited, own in stored)
+    if store is not None and version and made:
+        kept = {keys[n]: json.dumps([[s.text, s.citations, s.article_id] for s in summaries[n]]) for n in missing}
+        store.keep_prepared("summary", kept, version, _now())
+        store.forget_prepared((datetime.now(UTC) - timedelta(days=PREPARED_DAYS)).isoformat(timespec="seconds"))
+    return summaries
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def build_stories(
+    articles: Sequence[Article],
+    summary_words: int,
+    timings: dict[str, float] | None = None,
+    store: Store | None = None,
+) -> list[Story]:
+    """Cluster articles into stories, summarise each, and rank them (more sources, newer first).
+
+    ``timings``, when given, receives the seconds spent clustering and summarising. With a
+    ``store``, work prepared earlier for the same articles (see :func:`prepare_edition`) is
+    reused, and what is made is kept there.
+    """
+    if not articles:
+        return []
+    started = time.perf_counter()
+    groups, related_stories = _grouping(articles, store)
     clustered = time.perf_counter()
     stories_members = [
         tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
         for group in groups
     ]
-    tasks = [(members, summary_words) for members in stories_members]
-    context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
-    if context is None:
-        summaries = _summarize_task(tasks)
-    elif context.get_start_method() == "fork":
-        _STORIES[:] = tasks
-        try:
-            summaries = _run_chunks(_summarize_numbered, range(len(tasks)), "", context)
-        finally:
-            _STORIES.clear()
-    else:
-        summaries = _run_chunks(_summarize_task, tasks, "", context)
+    summaries = _summaries(stories_members, summary_words, store)
     drafts = [
         Story(_story_id(members), _story_title(members, summary), members, summary)
         for members, summary in zip(stories_members, summaries, strict=True)
     ]
     summarized = time.perf_counter()
     related: dict[int, list[int]] = {}
-    for i, j in related_pairs(matrix, groups):
+    for i, j in related_stories:
         related.setdefault(i, []).append(j)
         related.setdefault(j, []).append(i)
     stories = [
@@ -379,7 +455,7 @@ def build_stories(
 
     ranked = sorted(stories, key=rank)
     if timings is not None:
-        timings["cluster"] = clustered - started + time.perf_counter() - summarized
+        timings["cluster"] = clustered - started
         timings["summarize"] = summarized - clustered
     return ranked
 
@@ -454,7 +530,7 @@ def run_edition(
             articles = store.articles_for_edition(day.isoformat(), paths, features_version())
             log.info("edition %s: %d article(s)", day.isoformat(), len(articles))
             lap("select")
-            stories = build_stories(articles, settings.summary_words, stages)
+            stories = build_stories(articles, settings.summary_words, stages, store)
             mark = time.perf_counter()
             earlier = earlier_stories(store, settings.output, store.editions(), day)
             stories = mark_continuing(stories, earlier)
@@ -484,6 +560,19 @@ def run_edition(
             return replace(digest, outputs=outputs)
     finally:
         lock.release()
+
+
+def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Date | None = None) -> int:
+    """Group the articles waiting for the next edition into stories and summarise them now,
+    keeping the work in the store; return how many stories there are.
+
+    The daemon calls this once the inbox has been quiet for a while after new articles came,
+    so that the scheduled edition only has to render. Nothing is published or marked.
+    """
+    day = edition_date(settings, clock, date)
+    with Store(settings.store_path) as store:
+        articles = store.articles_for_edition(day.isoformat(), None, features_version())
+        return len(build_stories(articles, settings.summary_words, store=store))
 
 
 def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article], tuple[SummarySentence, ...]]:

@@ -7,7 +7,9 @@ Three threads share the work:
 * the **reader** waits until the inbox has been quiet for ``settle_seconds`` and reads new files
   into the store (files modified more recently are left for the next pass: they may still be
   being written), so the daily edition finds its articles already ingested;
-* **APScheduler** runs the edition job at the configured times in the configured time zone. The
+* **APScheduler** runs, one at a time, the edition job at the configured times in the configured
+  time zone, and the preparation of the next edition (stories grouped and summarised ahead, kept
+  in the store) once no new article has come for ``PREPARE_QUIET_SETTLES`` settle times. The
   job lives in a persistent job store (a table of the state database), so an edition that falls
   due while the daemon is down is made once when it starts again: ``coalesce`` folds any number
   of missed runs into one, and ``misfire_grace_time`` is set deliberately (``catch_up_days``)
@@ -40,7 +42,7 @@ from .config import ScheduleSettings, Settings, parse_time_of_day
 from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError
 from .ingest import is_candidate
-from .pipeline import ingest, run_edition
+from .pipeline import ingest, prepare_edition, run_edition
 from .store import EditionLock
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ JOB_TABLE = "schedule_jobs"
 EDITION_WAIT_SECONDS = 3600.0
 # Even with file-system events, the inbox is listed this often in case an event was missed.
 RESCAN_SECONDS = 300.0
+# The next edition is prepared once the inbox has given no new article for this many settle times
+# (30 s with the default settle time): a burst of arrivals is prepared once, after it.
+PREPARE_QUIET_SETTLES = 15
 
 
 def build_trigger(schedule: ScheduleSettings, tz: tzinfo) -> Any:
@@ -217,6 +222,34 @@ class Daemon:
             except Exception:
                 log.exception("delivery of edition %s failed with an unexpected error", digest.date.isoformat())
 
+    def prepare(self) -> None:
+        """Group and summarise the articles waiting for the next edition, so it only has to render."""
+        started = time.monotonic()
+        try:
+            stories = prepare_edition(self.settings)
+        except DigestError as exc:
+            log.warning("preparing the next edition failed (it will be made in full): %s", exc)
+            return
+        except Exception:
+            log.exception("preparing the next edition failed with an unexpected error (it will be made in full)")
+            return
+        log.info("next edition prepared in %.1f s: %d story(ies) so far", time.monotonic() - started, stories)
+
+    def _prepare_soon(self) -> None:
+        """Prepare the next edition once no new article has come for a while (each arrival defers it)."""
+        if self.scheduler is None:
+            return
+        quiet = PREPARE_QUIET_SETTLES * self.schedule.settle_seconds
+        self.scheduler.add_job(
+            self.prepare,
+            "date",
+            run_date=datetime.now(self.tz) + timedelta(seconds=quiet),
+            id="prepare",
+            jobstore="memory",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
     # reading the inbox as files arrive ---------------------------------------------------------
     def _read_inbox(self) -> None:
         settle = self.schedule.settle_seconds
@@ -251,6 +284,8 @@ class Daemon:
                     report.articles_added,
                     len(report.quarantined),
                 )
+            if report.articles_added:
+                self._prepare_soon()
             # Files still being written are looked at again once they have had time to settle.
             timeout = settle if report.unsettled else None
 

@@ -82,6 +82,19 @@ MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL
     );
     """,
+    # 4: work done ahead of an edition (JSON): the stories of a set of articles ('groups') and the
+    # summary of a story ('summary'), keyed by a hash of what they were made from, with the
+    # version of the code that made them
+    """
+    CREATE TABLE prepared (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version TEXT NOT NULL,
+        data TEXT NOT NULL,
+        made_at TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -269,6 +282,35 @@ class Store:
         rows = self.db.execute("SELECT path, reason FROM files WHERE status = 'quarantined' ORDER BY path").fetchall()
         wanted = None if paths is None else set(paths)
         return [(r["path"], r["reason"] or "") for r in rows if wanted is None or r["path"] in wanted]
+
+    # work prepared ahead of an edition ------------------------------------------------------
+    def prepared(self, kind: str, keys: Sequence[str], version: str) -> dict[str, str]:
+        """The stored results of ``kind`` for those of ``keys`` made by code ``version``."""
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):  # SQLite limits the parameters of one statement
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT key, data FROM prepared WHERE kind = ? AND version = ? AND key IN ({marks})",
+                (kind, version, *chunk),
+            )
+            found.update((row["key"], row["data"]) for row in rows)
+        return found
+
+    def keep_prepared(self, kind: str, items: dict[str, str], version: str, now: str) -> None:
+        """Store results of ``kind`` (key to JSON); with kind 'groups', the only ones kept."""
+        with self.transaction() as db:
+            if kind == "groups":
+                db.execute("DELETE FROM prepared WHERE kind = 'groups'")
+            db.executemany(
+                "INSERT OR REPLACE INTO prepared (kind, key, version, data, made_at) VALUES (?, ?, ?, ?, ?)",
+                [(kind, key, version, data, now) for key, data in items.items()],
+            )
+
+    def forget_prepared(self, made_before: str) -> None:
+        """Drop prepared results made before ``made_before`` (ISO time), or by other code."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM prepared WHERE made_at < ?", (made_before,))
 
     # articles ----------------------------------------------------------------------------
     @staticmethod

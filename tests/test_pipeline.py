@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import LockBusyError
-from digest.pipeline import run_edition, status
+from digest.pipeline import ingest, prepare_edition, run_edition, status, stories_version
 from digest.store import EditionLock, Store
 
 from .conftest import BRIDGE_ARTICLE
@@ -52,6 +52,48 @@ def test_rerun_neither_loses_nor_duplicates(settings, clock):
     assert digest.stories == ()
     with Store(settings.store_path) as store:
         assert store.article_count() == 8
+
+
+def test_prepared_work_gives_the_same_edition_and_follows_new_articles(tmp_path, settings, clock, caplog):
+    import logging
+
+    fresh = replace(settings, output=tmp_path / "fresh")
+    run_edition(fresh, clock=clock, date=date(2019, 11, 3))
+    # the daemon's way: read the inbox, prepare, then make the edition
+    ingest(settings, clock=clock)
+    assert prepare_edition(settings, clock=clock, date=date(2019, 11, 3)) == 5
+    with caplog.at_level(logging.INFO, logger="digest"):
+        run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    assert "the grouping of these 8 articles was prepared earlier" in caplog.text
+    assert "5 of 5 summaries were prepared earlier" in caplog.text
+    without_time = lambda data: {k: v for k, v in data.items() if k != "generated_at"}  # noqa: E731
+    assert without_time(edition_json(settings, "2019-11-03")) == without_time(edition_json(fresh, "2019-11-03"))
+    # a new article joins: the grouping is made again, unchanged stories keep their summaries
+    (settings.inbox / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="digest"):
+        run_edition(settings, clock=clock, date=date(2019, 11, 3), include_all=True)
+    assert "grouping of these" not in caplog.text
+    assert "5 of 6 summaries were prepared earlier" in caplog.text
+    # other summary lengths are summaries of their own
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="digest"):
+        run_edition(replace(settings, summary_words=60), clock=clock, date=date(2019, 11, 3), include_all=True)
+    assert "summaries were prepared earlier" not in caplog.text
+
+
+def test_prepared_work_of_other_code_is_not_used(settings, clock, caplog):
+    import logging
+
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    with Store(settings.store_path) as store:
+        store.db.execute("UPDATE prepared SET version = 'other'")
+    with caplog.at_level(logging.INFO, logger="digest"):
+        run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    assert "prepared earlier" not in caplog.text
+    with Store(settings.store_path) as store:
+        versions = {row[0] for row in store.db.execute("SELECT DISTINCT version FROM prepared")}
+    assert versions == {stories_version()}  # the work was made again, by this code
 
 
 def test_next_edition_takes_only_new_articles(settings, clock):

@@ -174,7 +174,7 @@ def edition(folder: Path) -> dict:
 
 @pytest.mark.slow
 def test_daemon_reads_arrivals_publishes_on_time_and_stops_cleanly(tmp_path):
-    at, due = seconds_ahead(10)
+    at, due = seconds_ahead(14)
     config(tmp_path, [at])
     daemon = Daemon(tmp_path)
     try:
@@ -190,10 +190,16 @@ def test_daemon_reads_arrivals_publishes_on_time_and_stops_cleanly(tmp_path):
         status = digest("status", "--config", str(tmp_path / "digest.toml"))
         assert f"daemon:           running (pid {daemon.process.pid}), next edition" in status.stdout
         assert "waiting:          1 article(s)" in status.stdout
-        # the edition appears at the scheduled time, with the article read earlier
+        # once the inbox has been quiet for a while, the next edition is prepared ahead
+        log = daemon.wait_for("next edition prepared")
+        assert "next edition prepared in" in log and ": 1 story(ies) so far" in log
+        # the edition appears at the scheduled time, with the article read earlier, and only
+        # renders what was prepared
         log = daemon.wait_for("edition job finished")
         assert "edition job started (scheduled)" in log
         assert logged_at(log, "edition job started") >= due
+        assert logged_at(log, "next edition prepared") < logged_at(log, "edition job started")
+        assert "stories: 1 of 1 summaries were prepared earlier" in log
         assert len(edition(tmp_path)["stories"]) == 1
         # a file arriving after the edition waits for the next one
         shutil.copy(SEED_FILES[4], tmp_path / "inbox" / "later.txt")
