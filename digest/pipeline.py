@@ -158,6 +158,32 @@ def _progress(total: int, what: str) -> Any:
 progress_bars = True
 
 
+def _iter_chunks(
+    function: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    what: str,
+    pool_context: Any,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[R]:
+    """``function`` over ``items`` in chunks, in a process pool when it pays; results in order,
+    each as soon as it is there (so the caller can use it while the workers go on)."""
+    with _progress(len(items), what) as bar:
+        if pool_context is None:
+            if initializer is not None:
+                initializer(*initargs)
+            for chunk in _chunks(items, _CHUNK):
+                yield from function(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+            return
+        with pool_context.Pool(_workers(), initializer=initializer, initargs=initargs) as pool:
+            for chunk, done in zip(_chunks(items, _CHUNK), pool.imap(function, _chunks(items, _CHUNK)), strict=True):
+                yield from done
+                if bar is not None:
+                    bar.update(len(chunk))
+
+
 def _run_chunks(
     function: Callable[[Sequence[T]], list[R]],
     items: Sequence[T],
@@ -167,22 +193,7 @@ def _run_chunks(
     initargs: tuple[Any, ...] = (),
 ) -> list[R]:
     """``function`` over ``items`` in chunks, in a process pool when it pays; results in order."""
-    results: list[R] = []
-    with _progress(len(items), what) as bar:
-        if pool_context is None:
-            if initializer is not None:
-                initializer(*initargs)
-            for chunk in _chunks(items, _CHUNK):
-                results.extend(function(chunk))
-                if bar is not None:
-                    bar.update(len(chunk))
-            return results
-        with pool_context.Pool(_workers(), initializer=initializer, initargs=initargs) as pool:
-            for chunk, done in zip(_chunks(items, _CHUNK), pool.imap(function, _chunks(items, _CHUNK)), strict=True):
-                results.extend(done)
-                if bar is not None:
-                    bar.update(len(chunk))
-    return results
+    return list(_iter_chunks(function, items, what, pool_context, initializer, initargs))
 
 
 def _pool_context(files: int) -> Any:
@@ -253,7 +264,8 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     furniture = {k: v for k, v in heads.items() if v > 1}
     if context is not None and context.get_start_method() == "fork":
         from . import cluster  # noqa: F401  (loaded once here, not in every worker)
-    cleaned = _run_chunks(
+    # The store is written as cleaned articles come back, while the workers clean the rest.
+    cleaned = _iter_chunks(
         _clean_task,
         [result.docs for result, _ in read],
         "cleaning",
