@@ -265,6 +265,13 @@ def _run(kind: str, size: int, work: Path) -> dict[str, Any]:
     return result
 
 
+def _edition_line(result: dict[str, Any]) -> str:
+    """'S s (select …, cluster …, summarize …, render …), peak RSS M MB' for an edition worker."""
+    t = result["timings"]
+    stages = ", ".join(f"{stage} {t[stage]:.2f}" for stage in STAGES[1:])
+    return f"{sum(t.values()):.1f} s ({stages}), peak RSS {result['rss']:.0f} MB"
+
+
 def _machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -330,21 +337,15 @@ def main() -> None:
         print()
         if args.daemon_size in works:
             cold = _run("daemon-cold", args.daemon_size, works[args.daemon_size])
-            t = cold["timings"]
             print(
                 f"daemon path, {cold['articles']} articles already ingested, nothing prepared: edition "
-                f"{sum(t.values()):.1f} s (process {cold['wall']:.1f} s; select {t['select']:.2f}, cluster "
-                f"{t['cluster']:.2f}, summarize {t['summarize']:.2f}, render {t['render']:.2f}), "
-                f"peak RSS {cold['rss']:.0f} MB",
+                f"{_edition_line(cold)} (process {cold['wall']:.1f} s)",
                 flush=True,
             )
             r = _run("daemon", args.daemon_size, works[args.daemon_size])
-            t = r["timings"]
             print(
                 f"daemon path as `digest serve` runs it: next edition prepared in {r['prepare']:.1f} s once "
-                f"arrivals stop; at the scheduled time the edition takes {sum(t.values()):.1f} s (select "
-                f"{t['select']:.2f}, cluster {t['cluster']:.2f}, summarize {t['summarize']:.2f}, render "
-                f"{t['render']:.2f}), peak RSS {r['rss']:.0f} MB  [goal ≤ 10 s]",
+                f"arrivals stop; at the scheduled time the edition takes {_edition_line(r)}  [goal ≤ 10 s]",
                 flush=True,
             )
         pdf_size = min(s for s in args.sizes if s >= 1000) if any(s >= 1000 for s in args.sizes) else args.sizes[0]

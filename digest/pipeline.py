@@ -184,18 +184,6 @@ def _iter_chunks(
                     bar.update(len(chunk))
 
 
-def _run_chunks(
-    function: Callable[[Sequence[T]], list[R]],
-    items: Sequence[T],
-    what: str,
-    pool_context: Any,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple[Any, ...] = (),
-) -> list[R]:
-    """``function`` over ``items`` in chunks, in a process pool when it pays; results in order."""
-    return list(_iter_chunks(function, items, what, pool_context, initializer, initargs))
-
-
 def _pool_context(files: int) -> Any:
     """A multiprocessing context when a pool pays (enough files, more than one core), else None.
 
@@ -256,7 +244,7 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     log.info("reading %d new or changed file(s) from %s", len(pending), settings.inbox)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     context = _pool_context(len(pending))
-    read = _run_chunks(_read_task, [(path, key, max_bytes) for path, key, _, _ in pending], "reading", context)
+    read = list(_iter_chunks(_read_task, [(path, key, max_bytes) for path, key, _, _ in pending], "reading", context))
     heads: Counter[str] = Counter()
     for _, keys in read:
         for doc_keys in keys:
@@ -398,11 +386,11 @@ def _summaries(
     elif context.get_start_method() == "fork":
         _STORIES[:] = tasks
         try:
-            made = _run_chunks(_summarize_numbered, range(len(tasks)), "", context)
+            made = list(_iter_chunks(_summarize_numbered, range(len(tasks)), "", context))
         finally:
             _STORIES.clear()
     else:
-        made = _run_chunks(_summarize_task, tasks, "", context)
+        made = list(_iter_chunks(_summarize_task, tasks, "", context))
     summaries: list[tuple[SummarySentence, ...]] = [()] * len(stories)
     for number, summary in zip(missing, made, strict=True):
         summaries[number] = summary
