@@ -203,8 +203,20 @@ def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -
     counts = _term_counts(sentence_terms)
     if counts is None:  # no sentences, or none with a content word: all equally central
         return np.full(n, 1.0 / n) if n else np.zeros(0)
+    return _centrality(counts, damping)
+
+
+def _centrality(counts: csr_matrix, damping: float = 0.85) -> np.ndarray:
+    """:func:`centrality` of the sentences whose term counts are the rows of ``counts``."""
+    n = counts.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    if counts.nnz == 0:
+        return np.full(n, 1.0 / n)
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    weighted = _l2_rows(_scale_columns(counts, np.log(n / df) + 1.0))
+    with np.errstate(divide="ignore"):  # terms no row has weigh nothing: no stored value uses them
+        idf = np.log(n / df) + 1.0
+    weighted = _l2_rows(_scale_columns(counts, idf))
     similar = (weighted @ weighted.T).toarray()
     np.fill_diagonal(similar, 0.0)
     degree = similar.sum(axis=1)
@@ -218,6 +230,9 @@ def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -
         if done:
             break
     return rank
+
+
+_QUOTE_MARK = re.compile('["“]')
 
 
 def _quote_terms(text: str) -> set[str]:
@@ -279,28 +294,60 @@ def sentence_terms(article: Article) -> Sequence[Sequence[str]]:
     return [content_terms(s) for s in article.sentences]
 
 
-def supporting_articles(
-    chosen: Sequence[str], articles: Sequence[Article], chosen_terms: Sequence[Sequence[str]] | None = None
-) -> list[set[int]]:
-    """For each chosen sentence, the indexes of the articles that state it.
+class _Story:
+    """The sentences of a story's articles: their content-word counts (one row per sentence, in
+    article order) and their quoted words, made once and shared by every step of a summary."""
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        vocabulary: dict[str, int] = {}
+        indices: list[int] = []
+        indptr = [0]
+        self.first_row: list[int] = []  # the row of each article's first sentence
+        for article in articles:
+            self.first_row.append(len(indptr) - 1)
+            for terms in sentence_terms(article):
+                indices.extend(vocabulary.setdefault(t, len(vocabulary)) for t in terms)
+                indptr.append(len(indices))
+        counts = csr_matrix(
+            (np.ones(len(indices)), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+            shape=(len(indptr) - 1, len(vocabulary)),
+        )
+        counts.sum_duplicates()  # a word used twice in a sentence counts 2
+        self.counts = counts
+        self.articles = articles
+        self.quotes = [_quote_terms(s) for article in articles for s in article.sentences]
+
+    def rows(self, candidates: Sequence[Candidate]) -> np.ndarray:
+        return np.array([self.first_row[c.article] + c.index for c in candidates], dtype=np.int64)
+
+
+def _sets(counts: csr_matrix) -> csr_matrix:
+    """0/1 version of a count matrix: which words a row has."""
+    binary = counts.copy()
+    binary.data[:] = 1.0
+    return binary
+
+
+def _support(story: _Story, rows: np.ndarray) -> list[set[int]]:
+    """For the sentences at ``rows`` of ``story``, the indexes of the articles that state each.
 
     Each sentence of each article is compared, and so is each pair of adjacent sentences, since
-    outlets split the same words into sentences differently. ``chosen_terms`` are the chosen
-    sentences' content words, when already known.
+    outlets split the same words into sentences differently.
     """
-    vocabulary: dict[str, int] = {}
-    sentences = _term_sets((terms for article in articles for terms in sentence_terms(article)), vocabulary)
-    quotes: list[set[str]] = []
-    pair_quotes: list[set[str]] = []
+    sentences = _sets(story.counts)
     owner: list[int] = []
     firsts: list[int] = []  # each pair of adjacent sentences, by the row of its first sentence
-    for number, article in enumerate(articles):
+    pair_quotes: list[set[str]] = []
+    for number, article in enumerate(story.articles):
         texts = article.sentences
-        firsts.extend(range(len(owner), len(owner) + len(texts) - 1))
+        start = story.first_row[number]
+        firsts.extend(range(start, start + len(texts) - 1))
         owner.extend([number] * len(texts))
-        quotes.extend(_quote_terms(s) for s in texts)
         # A quotation may open in one sentence and close in the next.
-        pair_quotes.extend(_quote_terms(f"{a} {b}") for a, b in pairwise(texts))
+        pair_quotes.extend(
+            _quote_terms(f"{a} {b}") if _QUOTE_MARK.search(a) or _QUOTE_MARK.search(b) else set()
+            for a, b in pairwise(texts)
+        )
     # The words of "a b" are those of a and those of b: no word spans the space.
     first = np.asarray(firsts, dtype=np.int32)
     joined = csr_matrix(
@@ -311,22 +358,23 @@ def supporting_articles(
     pairs.data[:] = 1.0
     units = csr_matrix(vstack([sentences, pairs], format="csr"))
     owner.extend(owner[row] for row in firsts)
-    if chosen_terms is None:
-        chosen_terms = [content_terms(t) for t in chosen]
-    texts = _term_sets(chosen_terms, vocabulary, grow=False)
+    chosen_quotes = [story.quotes[row] for row in rows]
     # Looser than the redundancy test: another outlet's wording of a fact shares fewer words.
-    match = _claims(texts, [_quote_terms(t) for t in chosen], units, quotes + pair_quotes, 3, 0.4)
+    match = _claims(sentences[rows], chosen_quotes, units, story.quotes + pair_quotes, 3, 0.4)
     owners = np.asarray(owner)
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
 
 
-def _tfidf_rows(terms: Sequence[Sequence[str]]) -> csr_matrix | None:
-    """L2-normalised TF-IDF rows as scikit-learn's TfidfVectorizer makes them by default (smooth
-    idf), or None when there is no term at all."""
-    counts, size = _term_matrix(terms)
-    if not size:
-        return None
-    df = np.bincount(counts.indices, minlength=size).astype(np.float64)
+def supporting_articles(chosen: Sequence[Candidate], articles: Sequence[Article]) -> list[set[int]]:
+    """For each chosen sentence (a :class:`Candidate` of ``articles``), the indexes of the
+    articles that state it."""
+    story = _Story(articles)
+    return _support(story, story.rows(chosen))
+
+
+def _tfidf(counts: csr_matrix) -> csr_matrix:
+    """L2-normalised TF-IDF rows as scikit-learn's TfidfVectorizer makes them by default (smooth idf)."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
     idf = np.log((counts.shape[0] + 1.0) / (df + 1.0)) + 1.0
     return _l2_rows(_scale_columns(counts, idf))
 
@@ -369,22 +417,21 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     candidates = _candidates(articles)
     if not candidates:
         return ()
-    article_terms = [sentence_terms(article) for article in articles]
-    terms = [article_terms[c.article][c.index] for c in candidates]
-    central = centrality(terms)
+    story = _Story(articles)
+    rows = story.rows(candidates)
+    counts = story.counts[rows]
+    central = _centrality(counts)
     central = central / (central.max() or 1.0)
     position = np.array([1.0 / (1.0 + 0.25 * c.index) for c in candidates])
-    texts = [c.text for c in candidates]
-    support = supporting_articles(texts, articles, terms) if len(articles) > 1 else [{c.article} for c in candidates]
+    support = _support(story, rows) if len(articles) > 1 else [{c.article} for c in candidates]
     agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
     agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
     score = WEIGHTS[0] * central + WEIGHTS[1] * position + WEIGHTS[2] * agreement
-    vectors = _tfidf_rows(terms)
-    similar = (vectors @ vectors.T).toarray() if vectors is not None else np.eye(len(candidates))
+    vectors = _tfidf(counts)
+    similar = (vectors @ vectors.T).toarray() if counts.nnz else np.eye(len(candidates))
     # Two versions of one fact (different outlets' wording) count as fully redundant.
-    vocabulary: dict[str, int] = {}
-    sets = _term_sets(terms, vocabulary)
-    quotes = [_quote_terms(t) for t in texts]
+    sets = _sets(counts)
+    quotes = [story.quotes[row] for row in rows]
     similar = np.maximum(similar, _claims(sets, quotes, sets, quotes, 4, 0.6).astype(float))
     chosen: list[int] = []
     budget = 0
