@@ -23,7 +23,6 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix, diags, hstack
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
@@ -130,17 +129,37 @@ def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
     return article_entities(article, lead, boost)
 
 
+def _tfidf(docs: Sequence[Sequence[str]]) -> tuple[csr_matrix, list[str]]:
+    """TF-IDF rows of ``docs`` (lists of features) and the features, in sorted order: what
+    scikit-learn's TfidfVectorizer(sublinear_tf=True) makes, counted straight from the lists."""
+    vocabulary: dict[str, int] = {}
+    indices: list[int] = []
+    indptr = [0]
+    for doc in docs:
+        indices.extend(vocabulary.setdefault(feature, len(vocabulary)) for feature in doc)
+        indptr.append(len(indices))
+    features = sorted(vocabulary)
+    column = np.empty(len(features), dtype=np.int32)
+    column[[vocabulary[f] for f in features]] = np.arange(len(features), dtype=np.int32)
+    counts = csr_matrix(
+        (np.ones(len(indices)), column[np.asarray(indices, dtype=np.int64)], np.asarray(indptr, dtype=np.int64)),
+        shape=(len(docs), len(features)),
+    )
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=len(features))
+    idf = np.log((len(docs) + 1.0) / (df + 1.0)) + 1.0
+    counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]
+    return normalize(counts), features
+
+
 def vectors(articles: Sequence[Article], params: ClusterParams) -> csr_matrix:
     """Row-normalised article vectors (words block and names block side by side)."""
-    lexical = TfidfVectorizer(analyzer=lambda a: _lexical_text(a, params), sublinear_tf=True, max_df=1.0)
-    named = TfidfVectorizer(analyzer=_entity_text, sublinear_tf=True, max_df=1.0)
     blocks = []
-    for vectorizer, weight in ((lexical, 1.0), (named, params.entity_weight)):
-        try:
-            block = vectorizer.fit_transform(list(articles))
-        except ValueError:  # no features at all (e.g. no names anywhere)
+    for features_of, weight in ((lambda a: _lexical_text(a, params), 1.0), (_entity_text, params.entity_weight)):
+        block, features = _tfidf([features_of(a) for a in articles])
+        if not features:  # no features at all (e.g. no names anywhere)
             continue
-        block = block @ diags(rarity(vectorizer.get_feature_names_out()))
+        block.data *= rarity(features)[block.indices]
         blocks.append(normalize(block) * weight)
     if not blocks:
         return csr_matrix((len(articles), 1))
