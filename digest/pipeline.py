@@ -385,10 +385,17 @@ def _summaries(
         made = _summarize_task(tasks)
     elif context.get_start_method() == "fork":
         _STORIES[:] = tasks
+        # Stories come biggest first: deal them out so that each chunk mixes big and small ones,
+        # and no worker is left with all the big ones while the other one idles.
+        chunks = -(-len(tasks) // _CHUNK)
+        order = [number for start in range(chunks) for number in range(start, len(tasks), chunks)]
         try:
-            made = list(_iter_chunks(_summarize_numbered, range(len(tasks)), "", context))
+            dealt = list(_iter_chunks(_summarize_numbered, order, "", context))
         finally:
             _STORIES.clear()
+        made = [()] * len(tasks)
+        for number, summary in zip(order, dealt, strict=True):
+            made[number] = summary
     else:
         made = list(_iter_chunks(_summarize_task, tasks, "", context))
     summaries: list[tuple[SummarySentence, ...]] = [()] * len(stories)
