@@ -137,3 +137,21 @@ def test_empty_inbox_gives_an_empty_edition(tmp_path, settings, clock):
     digest = run_edition(empty, clock=clock)
     assert digest.stories == () and digest.date == date(2019, 11, 3)
     assert "No new articles" in (settings.output / "2019-11-03" / "digest.html").read_text()
+
+
+def test_stories_summarised_by_the_pool_come_back_in_order():
+    from digest import pipeline
+    from digest.models import Article
+    from digest.summarize import summarize
+
+    def story(number: int) -> tuple[Article, ...]:
+        # sizes vary, as in a real edition, so the dealing of stories to chunks matters
+        sentences = tuple(
+            f"Report {number} says the council of town {number} approved plan {k} for {number + k} new homes."
+            for k in range(1 + number % 7)
+        )
+        return (Article(f"a{number}", f"/{number}.txt", f"Town {number}", None, None, None, sentences, sentences),)
+
+    stories = [story(number) for number in range(300)]
+    assert pipeline._pool_context(len(stories) // 4) is not None or pipeline._workers() < 2
+    assert pipeline._summaries(stories, 40, None) == [summarize(s, max_words=40) for s in stories]
