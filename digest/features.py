@@ -9,6 +9,7 @@ by other code are computed anew.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -29,9 +30,17 @@ _NOT_NAMES = frozenset(
 )
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=200_000)
 def _name_part(word: str) -> str:
-    word = re.sub(r"['’]s$", "", word.lower())
-    return word.strip("’'-")
+    """A word of a name as a feature: lower case, without 's and edge quotes or hyphens; "" when
+    it says nothing about whose story it is (a stop word, a weekday, a month, a wire service)."""
+    if word.lower() in STOP_WORDS:
+        return ""
+    part = _POSSESSIVE.sub("", word.lower()).strip("’'-")
+    return "" if part in _NOT_NAMES else part
 
 
 _DAY_OF_MONTH = re.compile(
@@ -46,11 +55,7 @@ def entities(text: str) -> list[str]:
         found.append(f"d:{match.group(1).lower()}-{int(match.group(2))}")
     for match in _NAME.finditer(text.replace("-", " ")):
         name = match.group(1)
-        parts = [
-            _name_part(p)
-            for p in name.split()
-            if p.lower() not in STOP_WORDS and _name_part(p) not in _NOT_NAMES and _name_part(p)
-        ]
+        parts = [part for part in map(_name_part, name.split()) if part]
         if not parts:
             continue
         found.extend("e:" + part for part in parts)
