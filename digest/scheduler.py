@@ -225,8 +225,12 @@ class Daemon:
     def prepare(self) -> None:
         """Group and summarise the articles waiting for the next edition, so it only has to render."""
         started = time.monotonic()
+        # For the edition that comes next: after today's, that is tomorrow's, which does not take
+        # the articles today's edition already published.
+        job = self.scheduler.get_job(JOB_ID) if self.scheduler is not None else None
+        due = job.next_run_time if job is not None else None
         try:
-            stories = prepare_edition(self.settings)
+            stories = prepare_edition(self.settings, date=due.astimezone(self.tz).date() if due else None)
         except DigestError as exc:
             log.warning("preparing the next edition failed (it will be made in full): %s", exc)
             return

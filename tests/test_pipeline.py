@@ -75,6 +75,16 @@ def test_prepared_work_gives_the_same_edition_and_follows_new_articles(tmp_path,
         run_edition(settings, clock=clock, date=date(2019, 11, 3), include_all=True)
     assert "grouping of these" not in caplog.text
     assert "5 of 6 summaries were prepared earlier" in caplog.text
+    # prepared for the next day's edition, after this one was published: only the new article
+    caplog.clear()
+    (settings.inbox / "later.json").write_text(
+        json.dumps({**BRIDGE_ARTICLE, "text": BRIDGE_ARTICLE["text"] + " More."})
+    )
+    ingest(settings, clock=clock)
+    assert prepare_edition(settings, clock=clock, date=date(2019, 11, 4)) == 1
+    with caplog.at_level(logging.INFO, logger="digest"):
+        run_edition(settings, clock=clock, date=date(2019, 11, 4))
+    assert "the grouping of these 1 articles was prepared earlier" in caplog.text
     # other summary lengths are summaries of their own
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="digest"):
