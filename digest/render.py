@@ -8,12 +8,13 @@ templates inline everything they need.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
@@ -436,11 +437,30 @@ def _fetcher() -> Any:
     return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector, then collect once.
+
+    WeasyPrint allocates a few million objects for a long edition, and each allocation burst
+    starts a collection that walks every live object again (a fifth of a 70-page PDF's time);
+    its garbage is freed by reference counting anyway, the rest by the one collection after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect()
+
+
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     try:
-        document: bytes = HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
+        with _no_cycle_collection():
+            document: bytes = HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
     except OSError as exc:
         raise RenderError(f"cannot render the PDF: {exc}") from None
     return document
