@@ -141,30 +141,47 @@ def _quoted_terms(text: str) -> frozenset[str]:
     return frozenset(t for quote in _QUOTATION.findall(text) for t in _terms(quote))
 
 
+def _first_words(text: str, max_words: int) -> str:
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+
+
 def supporting_sentence(text: str, article: Article, own: bool, max_words: int = 60) -> str | None:
     """The words of ``article`` that state ``text``: the text itself if quoted from it, else the
     sentence (or pair of adjacent sentences) that states the same claim (as the summary's
     citations judge it), sharing most content words with it; None if nothing shares a word."""
-    if own or text in article.sentences:
-        best = text
-    else:
-        units = list(article.sentences) + [
-            f"{a} {b}" for a, b in zip(article.sentences, article.sentences[1:], strict=False)
-        ]
-        if not units:
-            return None
-        claims = same_claim([text], units)[0]
-        wanted, quoted = _terms(text), _quoted_terms(text)
-        scored = [
-            (bool(claims[k]), len(quoted & _quoted_terms(unit)), len(wanted & _terms(unit)), -len(unit), unit)
-            for k, unit in enumerate(units)
-        ]
-        top = max(scored)
-        if not top[0] and top[2] == 0:
-            return None
-        best = top[4]
-    words = best.split()
-    return best if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+    if own:
+        return _first_words(text, max_words)
+    return supporting_sentences([text], article, max_words)[0]
+
+
+def supporting_sentences(texts: Sequence[str], article: Article, max_words: int = 60) -> list[str | None]:
+    """:func:`supporting_sentence` for each of ``texts`` (none known to be quoted from ``article``);
+    the article's sentences are read and compared with all of the texts at once."""
+    found: list[str | None] = [None] * len(texts)
+    search: list[int] = []
+    for k, text in enumerate(texts):
+        if text in article.sentences:
+            found[k] = _first_words(text, max_words)
+        else:
+            search.append(k)
+    units = list(article.sentences) + [
+        f"{a} {b}" for a, b in zip(article.sentences, article.sentences[1:], strict=False)
+    ]
+    if not search or not units:
+        return found
+    claims = same_claim([texts[k] for k in search], units)
+    unit_terms = [_terms(unit) for unit in units]
+    unit_quoted = [_quoted_terms(unit) for unit in units]
+    for row, k in zip(claims, search, strict=True):
+        wanted, quoted = _terms(texts[k]), _quoted_terms(texts[k])
+        top = max(
+            (bool(row[j]), len(quoted & unit_quoted[j]), len(wanted & unit_terms[j]), -len(unit), unit)
+            for j, unit in enumerate(units)
+        )
+        if top[0] or top[2] > 0:
+            found[k] = _first_words(top[4], max_words)
+    return found
 
 
 @dataclass(frozen=True)
@@ -254,6 +271,27 @@ def _bylines(entries: Sequence[SourceEntry]) -> tuple[list[Byline], int]:
     return list(latest.values()), unnamed
 
 
+def _citation_notes(
+    groups: Sequence[tuple[list[str], list[SourceEntry], list[str]]],
+) -> dict[tuple[str, str, bool], str | None]:
+    """What each cited article says of each summary sentence citing it, by (article id, sentence,
+    whether the sentence is the article's own): :func:`supporting_sentence`, with each article
+    searched once for all the sentences of a story that cite it."""
+    notes: dict[tuple[str, str, bool], str | None] = {}
+    wanted: dict[str, tuple[Article, dict[str, None]]] = {}  # article id -> (article, texts to find)
+    for texts, cited, owners in groups:
+        for entry in cited:
+            for text, owner in zip(texts, owners, strict=True):
+                if owner == entry.article.id:
+                    notes[owner, text, True] = supporting_sentence(text, entry.article, own=True)
+                else:
+                    wanted.setdefault(entry.article.id, (entry.article, {}))[1][text] = None
+    for article_id, (article, searched) in wanted.items():
+        for text, said in zip(searched, supporting_sentences(list(searched), article), strict=True):
+            notes[article_id, text, False] = said
+    return notes
+
+
 def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[StoryView]:
     """What the templates show of each story; citation notes only for the first ``full`` stories
     (the others are listed by title), since finding the cited words compares many sentences."""
@@ -275,17 +313,16 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
                 groups[-1][2].append(sentence.article_id)
             else:
                 groups.append(([sentence.text], cited, [sentence.article_id]))
+        # the PDF shows no notes, and stories listed by title show no paragraphs: skip the search
+        notes = _citation_notes(groups) if mode == "html" and (full is None or number <= full) else None
         paragraphs = []
         for index, (texts, cited, owners) in enumerate(groups, start=1):
             citations = []
             for entry in cited:
                 said: str | None = None
-                # the PDF shows no notes, and stories listed by title show no paragraphs: skip the search
-                if mode == "html" and (full is None or number <= full):
-                    found = [
-                        supporting_sentence(text, entry.article, owner == entry.article.id)
-                        for text, owner in zip(texts, owners, strict=True)
-                    ]
+                if notes is not None:
+                    key = entry.article.id
+                    found = (notes[key, text, owner == key] for text, owner in zip(texts, owners, strict=True))
                     said = " … ".join(dict.fromkeys(f for f in found if f)) or None
                 citations.append(Citation(entry, f"{anchor}-p{index}-c{entry.number}", said))
             paragraphs.append(Paragraph(" ".join(texts), citations))
