@@ -11,9 +11,11 @@ import contextlib
 import gc
 import json
 import logging
+import multiprocessing
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
@@ -503,6 +505,63 @@ def render_pdf(html: str) -> bytes:
     return document
 
 
+def _pdf_worker(digest: Digest, max_stories: int, send: Any) -> None:
+    """In a forked process: render the edition's PDF and send back its bytes, or the exception."""
+    try:
+        result: tuple[bool, Any] = (True, render_pdf(render_html(digest, max_stories=max_stories, mode="pdf")))
+    except Exception as exc:  # sent to the parent, which raises it
+        result = (False, exc)
+    try:
+        send.send(result)
+    except Exception:  # an exception that does not pickle: its message does
+        send.send((False, RenderError(f"cannot render the PDF: {result[1]}")))
+    finally:
+        send.close()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _PdfProcess:
+    """The edition's PDF, rendered by a forked process while this one writes the JSON and HTML.
+
+    Only where forking is safe and pays: more than one core, and no other thread in this
+    process (the daemon runs several; it renders in turn).
+    """
+
+    @staticmethod
+    def possible() -> bool:
+        return _cores() > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+    def __init__(self, digest: Digest, max_stories: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_pdf_worker, args=(digest, max_stories, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> bytes:
+        try:
+            done, value = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            raise RenderError(f"cannot render the PDF: its process ended with code {self._process.exitcode}") from None
+        if not done:
+            raise value
+        assert isinstance(value, bytes)
+        return value
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._receive.close()
+
+
 def _relink(output: Path, day: str, previous: str | None, following: str | None) -> None:
     """Point an existing edition's HTML at its current neighbours (a new edition appeared beside it)."""
     path = output / day / "digest.html"
@@ -529,6 +588,7 @@ def write_edition(
     at = dates.index(day)
     neighbour = lambda k: dates[k] if 0 <= k < len(dates) else None  # noqa: E731
     outputs: dict[str, str] = {}
+    background = _PdfProcess(digest, max_stories) if pdf and _PdfProcess.possible() else None
     try:
         remove_leftovers(folder)
         json_bytes = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
@@ -539,7 +599,11 @@ def write_edition(
         outputs["html"] = str(folder / "digest.html")
         if pdf:
             log.info("rendering the PDF")
-            _atomic_write(folder / "digest.pdf", render_pdf(render_html(digest, max_stories=max_stories, mode="pdf")))
+            if background is not None:
+                document = background.result()
+            else:
+                document = render_pdf(render_html(digest, max_stories=max_stories, mode="pdf"))
+            _atomic_write(folder / "digest.pdf", document)
             outputs["pdf"] = str(folder / "digest.pdf")
         for k in (at - 1, at + 1):
             other = neighbour(k)
@@ -547,6 +611,9 @@ def write_edition(
                 _relink(output, other, neighbour(k - 1), neighbour(k + 1))
     except OSError as exc:
         raise RenderError(f"cannot write the edition to {folder}: {exc.strerror or exc}") from None
+    finally:
+        if background is not None:
+            background.close()
     return outputs
 
 
