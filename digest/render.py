@@ -8,12 +8,15 @@ templates inline everything they need.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
+import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
@@ -140,30 +143,47 @@ def _quoted_terms(text: str) -> frozenset[str]:
     return frozenset(t for quote in _QUOTATION.findall(text) for t in _terms(quote))
 
 
+def _first_words(text: str, max_words: int) -> str:
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+
+
 def supporting_sentence(text: str, article: Article, own: bool, max_words: int = 60) -> str | None:
     """The words of ``article`` that state ``text``: the text itself if quoted from it, else the
     sentence (or pair of adjacent sentences) that states the same claim (as the summary's
     citations judge it), sharing most content words with it; None if nothing shares a word."""
-    if own or text in article.sentences:
-        best = text
-    else:
-        units = list(article.sentences) + [
-            f"{a} {b}" for a, b in zip(article.sentences, article.sentences[1:], strict=False)
-        ]
-        if not units:
-            return None
-        claims = same_claim([text], units)[0]
-        wanted, quoted = _terms(text), _quoted_terms(text)
-        scored = [
-            (bool(claims[k]), len(quoted & _quoted_terms(unit)), len(wanted & _terms(unit)), -len(unit), unit)
-            for k, unit in enumerate(units)
-        ]
-        top = max(scored)
-        if not top[0] and top[2] == 0:
-            return None
-        best = top[4]
-    words = best.split()
-    return best if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+    if own:
+        return _first_words(text, max_words)
+    return supporting_sentences([text], article, max_words)[0]
+
+
+def supporting_sentences(texts: Sequence[str], article: Article, max_words: int = 60) -> list[str | None]:
+    """:func:`supporting_sentence` for each of ``texts`` (none known to be quoted from ``article``);
+    the article's sentences are read and compared with all of the texts at once."""
+    found: list[str | None] = [None] * len(texts)
+    search: list[int] = []
+    for k, text in enumerate(texts):
+        if text in article.sentences:
+            found[k] = _first_words(text, max_words)
+        else:
+            search.append(k)
+    units = list(article.sentences) + [
+        f"{a} {b}" for a, b in zip(article.sentences, article.sentences[1:], strict=False)
+    ]
+    if not search or not units:
+        return found
+    claims = same_claim([texts[k] for k in search], units)
+    unit_terms = [_terms(unit) for unit in units]
+    unit_quoted = [_quoted_terms(unit) for unit in units]
+    for row, k in zip(claims, search, strict=True):
+        wanted, quoted = _terms(texts[k]), _quoted_terms(texts[k])
+        top = max(
+            (bool(row[j]), len(quoted & unit_quoted[j]), len(wanted & unit_terms[j]), -len(unit), unit)
+            for j, unit in enumerate(units)
+        )
+        if top[0] or top[2] > 0:
+            found[k] = _first_words(top[4], max_words)
+    return found
 
 
 @dataclass(frozen=True)
@@ -253,6 +273,27 @@ def _bylines(entries: Sequence[SourceEntry]) -> tuple[list[Byline], int]:
     return list(latest.values()), unnamed
 
 
+def _citation_notes(
+    groups: Sequence[tuple[list[str], list[SourceEntry], list[str]]],
+) -> dict[tuple[str, str, bool], str | None]:
+    """What each cited article says of each summary sentence citing it, by (article id, sentence,
+    whether the sentence is the article's own): :func:`supporting_sentence`, with each article
+    searched once for all the sentences of a story that cite it."""
+    notes: dict[tuple[str, str, bool], str | None] = {}
+    wanted: dict[str, tuple[Article, dict[str, None]]] = {}  # article id -> (article, texts to find)
+    for texts, cited, owners in groups:
+        for entry in cited:
+            for text, owner in zip(texts, owners, strict=True):
+                if owner == entry.article.id:
+                    notes[owner, text, True] = supporting_sentence(text, entry.article, own=True)
+                else:
+                    wanted.setdefault(entry.article.id, (entry.article, {}))[1][text] = None
+    for article_id, (article, searched) in wanted.items():
+        for text, said in zip(searched, supporting_sentences(list(searched), article), strict=True):
+            notes[article_id, text, False] = said
+    return notes
+
+
 def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[StoryView]:
     """What the templates show of each story; citation notes only for the first ``full`` stories
     (the others are listed by title), since finding the cited words compares many sentences."""
@@ -274,17 +315,16 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
                 groups[-1][2].append(sentence.article_id)
             else:
                 groups.append(([sentence.text], cited, [sentence.article_id]))
+        # the PDF shows no notes, and stories listed by title show no paragraphs: skip the search
+        notes = _citation_notes(groups) if mode == "html" and (full is None or number <= full) else None
         paragraphs = []
         for index, (texts, cited, owners) in enumerate(groups, start=1):
             citations = []
             for entry in cited:
                 said: str | None = None
-                # the PDF shows no notes, and stories listed by title show no paragraphs: skip the search
-                if mode == "html" and (full is None or number <= full):
-                    found = [
-                        supporting_sentence(text, entry.article, owner == entry.article.id)
-                        for text, owner in zip(texts, owners, strict=True)
-                    ]
+                if notes is not None:
+                    key = entry.article.id
+                    found = (notes[key, text, owner == key] for text, owner in zip(texts, owners, strict=True))
                     said = " … ".join(dict.fromkeys(f for f in found if f)) or None
                 citations.append(Citation(entry, f"{anchor}-p{index}-c{entry.number}", said))
             paragraphs.append(Paragraph(" ".join(texts), citations))
@@ -436,14 +476,90 @@ def _fetcher() -> Any:
     return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector, then collect once.
+
+    WeasyPrint allocates a few million objects for a long edition, and each allocation burst
+    starts a collection that walks every live object again (a fifth of a 70-page PDF's time);
+    its garbage is freed by reference counting anyway, the rest by the one collection after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect()
+
+
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     try:
-        document: bytes = HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
+        with _no_cycle_collection():
+            document: bytes = HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
     except OSError as exc:
         raise RenderError(f"cannot render the PDF: {exc}") from None
     return document
+
+
+def _pdf_worker(digest: Digest, max_stories: int, send: Any) -> None:
+    """In a forked process: render the edition's PDF and send back its bytes, or the exception."""
+    try:
+        result: tuple[bool, Any] = (True, render_pdf(render_html(digest, max_stories=max_stories, mode="pdf")))
+    except Exception as exc:  # sent to the parent, which raises it
+        result = (False, exc)
+    try:
+        send.send(result)
+    except Exception:  # an exception that does not pickle: its message does
+        send.send((False, RenderError(f"cannot render the PDF: {result[1]}")))
+    finally:
+        send.close()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _PdfProcess:
+    """The edition's PDF, rendered by a forked process while this one writes the JSON and HTML.
+
+    Only where forking is safe and pays: more than one core, and no other thread in this
+    process (the daemon runs several; it renders in turn).
+    """
+
+    @staticmethod
+    def possible() -> bool:
+        return _cores() > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+    def __init__(self, digest: Digest, max_stories: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_pdf_worker, args=(digest, max_stories, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> bytes:
+        try:
+            done, value = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            raise RenderError(f"cannot render the PDF: its process ended with code {self._process.exitcode}") from None
+        if not done:
+            raise value
+        assert isinstance(value, bytes)
+        return value
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._receive.close()
 
 
 def _relink(output: Path, day: str, previous: str | None, following: str | None) -> None:
@@ -472,6 +588,7 @@ def write_edition(
     at = dates.index(day)
     neighbour = lambda k: dates[k] if 0 <= k < len(dates) else None  # noqa: E731
     outputs: dict[str, str] = {}
+    background = _PdfProcess(digest, max_stories) if pdf and _PdfProcess.possible() else None
     try:
         remove_leftovers(folder)
         json_bytes = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
@@ -482,7 +599,11 @@ def write_edition(
         outputs["html"] = str(folder / "digest.html")
         if pdf:
             log.info("rendering the PDF")
-            _atomic_write(folder / "digest.pdf", render_pdf(render_html(digest, max_stories=max_stories, mode="pdf")))
+            if background is not None:
+                document = background.result()
+            else:
+                document = render_pdf(render_html(digest, max_stories=max_stories, mode="pdf"))
+            _atomic_write(folder / "digest.pdf", document)
             outputs["pdf"] = str(folder / "digest.pdf")
         for k in (at - 1, at + 1):
             other = neighbour(k)
@@ -490,6 +611,9 @@ def write_edition(
                 _relink(output, other, neighbour(k - 1), neighbour(k + 1))
     except OSError as exc:
         raise RenderError(f"cannot write the edition to {folder}: {exc.strerror or exc}") from None
+    finally:
+        if background is not None:
+            background.close()
     return outputs
 
 

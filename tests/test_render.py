@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
+from digest import render
+from digest.errors import RenderError
 from digest.models import Article, Digest, Quarantined, Story, SummarySentence
 from digest.pipeline import build_stories
 from digest.render import digest_json, render_html, render_pdf, safe_link, write_archive, write_edition
@@ -91,6 +93,26 @@ def test_pdf_has_outline_links_and_page_numbers(seed_articles):
     links = [annot.get_object() for page in reader.pages for annot in page.get("/Annots", [])]
     internal = [link for link in links if "/Dest" in link or ("/A" in link and link["/A"].get("/S") == "/GoTo")]
     assert internal, "citation markers and contents entries link inside the PDF"
+
+
+def test_edition_pdf_is_the_pdf_render_makes(tmp_path, seed_articles):
+    # write_edition may render the PDF in a forked process while it writes the HTML: same bytes
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
+    outputs = write_edition(digest, tmp_path, pdf=True, max_stories=2)
+    assert set(outputs) == {"html", "json", "pdf"}
+    written = (tmp_path / "2019-11-03" / "digest.pdf").read_bytes()
+    assert written == render_pdf(render_html(digest, max_stories=2, mode="pdf"))
+
+
+def test_edition_pdf_failure_is_a_render_error(tmp_path, seed_articles, monkeypatch):
+    def broken(html: str) -> bytes:
+        raise RenderError("cannot render the PDF: no fonts")
+
+    monkeypatch.setattr(render, "render_pdf", broken)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
+    with pytest.raises(RenderError, match="no fonts"):
+        write_edition(digest, tmp_path, pdf=True, max_stories=2)
+    assert sorted(p.name for p in (tmp_path / "2019-11-03").iterdir()) == ["digest.html", "digest.json"]
 
 
 def test_pdf_fetches_nothing():
