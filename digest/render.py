@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -99,12 +100,14 @@ def outlet(article: Article) -> str | None:
     return outlet_name(article.source, article.url)
 
 
+@lru_cache(maxsize=65_536)  # an edition asks for each article's outlet several times
 def outlet_name(source: str | None, url: str | None) -> str | None:
     """:func:`outlet` from an article's source and URL (as the JSON edition holds them)."""
     if source and source.strip():
         return source.strip()
-    if url and urlparse(url).scheme.lower() in ("http", "https"):
-        host = (urlparse(url).hostname or "").lower()
+    parsed = urlparse(url) if url else None
+    if parsed and parsed.scheme.lower() in ("http", "https"):
+        host = (parsed.hostname or "").lower()
         for prefix in ("www.", "m.", "amp.", "mobile."):
             host = host.removeprefix(prefix)
         if host:
@@ -167,13 +170,13 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
             found[k] = _first_words(text, max_words)
         else:
             search.append(k)
-    units = list(article.sentences) + [
-        f"{a} {b}" for a, b in zip(article.sentences, article.sentences[1:], strict=False)
-    ]
+    units = list(article.sentences) + [f"{a} {b}" for a, b in pairwise(article.sentences)]
     if not search or not units:
         return found
     claims = same_claim([texts[k] for k in search], units)
-    unit_terms = [_terms(unit) for unit in units]
+    # a word never spans the space that joins two sentences: a pair's words are its sentences' words
+    unit_terms = [_terms(sentence) for sentence in article.sentences]
+    unit_terms += [a | b for a, b in pairwise(unit_terms)]
     unit_quoted = [_quoted_terms(unit) for unit in units]
     for row, k in zip(claims, search, strict=True):
         wanted, quoted = _terms(texts[k]), _quoted_terms(texts[k])
@@ -249,7 +252,8 @@ class StoryView:
         """One source entry per named outlet (its first article), then each unnamed one."""
         seen: dict[str, SourceEntry] = {}
         for entry in self.sources:
-            seen.setdefault(source_key(entry.article), entry)
+            key = f"outlet:{entry.outlet.casefold()}" if entry.outlet else f"file:{entry.article.path}"
+            seen.setdefault(key, entry)  # as source_key(entry.article) says
         return list(seen.values())
 
 
@@ -295,8 +299,9 @@ def _citation_notes(
 
 
 def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[StoryView]:
-    """What the templates show of each story; citation notes only for the first ``full`` stories
-    (the others are listed by title), since finding the cited words compares many sentences."""
+    """What the templates show of each story. Only the first ``full`` stories are shown in full; the
+    others are listed by title, with their outlets: they get no paragraphs, bylines or related links
+    (and finding the cited words for the notes compares many sentences)."""
     anchors = {story.id: story_anchor(story.id) for story in digest.stories}
     titles = {story.id: story.title for story in digest.stories}
     views = []
@@ -306,6 +311,14 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
             article.id: SourceEntry(k, f"{anchor}-src{k}", article, outlet(article), safe_link(article))
             for k, article in enumerate(story.articles, start=1)
         }
+        continues = None
+        if story.continues:
+            kind = "pdf" if mode == "pdf" else "html"
+            href = f"../{story.continues.date}/digest.{kind}#{story_anchor(story.continues.story_id)}"
+            continues = ContinuationView(story.continues.since, story.continues.date, story.continues.title, href)
+        if full is not None and number > full:
+            views.append(StoryView(number, anchor, story, list(entries.values()), [], [], [], 0, continues))
+            continue
         # Consecutive sentences citing the same articles read as one paragraph with one marker set.
         groups: list[tuple[list[str], list[SourceEntry], list[str]]] = []  # texts, cited, own article ids
         for sentence in story.summary:
@@ -315,8 +328,7 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
                 groups[-1][2].append(sentence.article_id)
             else:
                 groups.append(([sentence.text], cited, [sentence.article_id]))
-        # the PDF shows no notes, and stories listed by title show no paragraphs: skip the search
-        notes = _citation_notes(groups) if mode == "html" and (full is None or number <= full) else None
+        notes = _citation_notes(groups) if mode == "html" else None  # the PDF shows no notes
         paragraphs = []
         for index, (texts, cited, owners) in enumerate(groups, start=1):
             citations = []
@@ -330,11 +342,6 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
             paragraphs.append(Paragraph(" ".join(texts), citations))
         related = [(anchors[r], titles[r]) for r in story.related if r in anchors]
         bylines, unnamed = _bylines(list(entries.values()))
-        continues = None
-        if story.continues:
-            kind = "pdf" if mode == "pdf" else "html"
-            href = f"../{story.continues.date}/digest.{kind}#{story_anchor(story.continues.story_id)}"
-            continues = ContinuationView(story.continues.since, story.continues.date, story.continues.title, href)
         views.append(
             StoryView(number, anchor, story, list(entries.values()), paragraphs, related, bylines, unnamed, continues)
         )
