@@ -544,12 +544,29 @@ class _PdfProcess:
     def possible() -> bool:
         return _cores() > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
+    @classmethod
+    def start(cls, digest: Digest, max_stories: int) -> _PdfProcess | None:
+        """The process rendering the PDF, or None if the PDF is better rendered in turn."""
+        if not cls.possible():
+            return None
+        try:
+            return cls(digest, max_stories)
+        except Exception as exc:  # no memory to fork, or this is itself a daemonic worker
+            log.debug("rendering the PDF in turn: no process for it (%s)", exc)
+            return None
+
     def __init__(self, digest: Digest, max_stories: int) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_pdf_worker, args=(digest, max_stories, send), daemon=True)
-        self._process.start()
-        send.close()
+        try:
+            self._process = context.Process(target=_pdf_worker, args=(digest, max_stories, send), daemon=True)
+            self._process.start()
+        except BaseException:
+            self._receive.close()
+            raise
+        finally:
+            send.close()
+        log.debug("rendering the PDF in process %s", self._process.pid)
 
     def result(self) -> bytes:
         try:
@@ -595,7 +612,7 @@ def write_edition(
     at = dates.index(day)
     neighbour = lambda k: dates[k] if 0 <= k < len(dates) else None  # noqa: E731
     outputs: dict[str, str] = {}
-    background = _PdfProcess(digest, max_stories) if pdf and _PdfProcess.possible() else None
+    background = _PdfProcess.start(digest, max_stories) if pdf else None
     try:
         remove_leftovers(folder)
         json_bytes = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
