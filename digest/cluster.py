@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
+from .counting import count_matrix
 from .dedupe import duplicate_groups
 from .features import article_entities
 from .models import Article
@@ -132,20 +133,7 @@ def _entity_text(article: Article, lead: int = 3, boost: int = 2) -> list[str]:
 def _tfidf(docs: Sequence[Sequence[str]]) -> tuple[csr_matrix, list[str]]:
     """TF-IDF rows of ``docs`` (lists of features) and the features, in sorted order: what
     scikit-learn's TfidfVectorizer(sublinear_tf=True) makes, counted straight from the lists."""
-    vocabulary: dict[str, int] = {}
-    indices: list[int] = []
-    indptr = [0]
-    for doc in docs:
-        indices.extend(vocabulary.setdefault(feature, len(vocabulary)) for feature in doc)
-        indptr.append(len(indices))
-    features = sorted(vocabulary)
-    column = np.empty(len(features), dtype=np.int32)
-    column[[vocabulary[f] for f in features]] = np.arange(len(features), dtype=np.int32)
-    counts = csr_matrix(
-        (np.ones(len(indices)), column[np.asarray(indices, dtype=np.int64)], np.asarray(indptr, dtype=np.int64)),
-        shape=(len(docs), len(features)),
-    )
-    counts.sum_duplicates()
+    counts, features = count_matrix(docs, sort=True)
     df = np.bincount(counts.indices, minlength=len(features))
     idf = np.log((len(docs) + 1.0) / (df + 1.0)) + 1.0
     counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]

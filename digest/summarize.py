@@ -13,15 +13,15 @@ same fact, even in other words (shared content words, or the same quotation).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
+from .counting import count_matrix
 from .models import Article, SummarySentence
 from .segment import content_terms, words
 
@@ -86,29 +86,6 @@ def continues(sentence: str) -> bool:
     return _flaw(sentence) == "context"
 
 
-def _term_matrix(docs: Sequence[Iterable[str]]) -> tuple[csr_matrix, int]:
-    """Documents-by-terms counts and the number of distinct terms, as CountVectorizer makes them.
-
-    Columns are the terms in sorted order. Built straight from the terms: a story needs several
-    of these, and the vectorizer's checks cost more than the counting.
-    """
-    vocabulary = {term: i for i, term in enumerate(sorted({t for doc in docs for t in doc}))}
-    indptr = [0]
-    indices: list[int] = []
-    data: list[int] = []
-    for doc in docs:
-        counts = Counter(vocabulary[t] for t in doc)
-        for column in sorted(counts):
-            indices.append(column)
-            data.append(counts[column])
-        indptr.append(len(indices))
-    matrix = csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-        shape=(len(indptr) - 1, len(vocabulary)),
-    )
-    return matrix, len(vocabulary)
-
-
 def _term_sets(docs: Iterable[Iterable[str]], vocabulary: dict[str, int], grow: bool = True) -> csr_matrix:
     """Documents-by-terms 0/1 matrix with ``vocabulary``'s columns, as wide as it is afterwards.
 
@@ -132,8 +109,8 @@ def _term_counts(sentence_terms: Sequence[Sequence[str]]) -> csr_matrix | None:
     """Sentence-by-term counts, or None when there is no sentence or no term at all."""
     if not sentence_terms:
         return None
-    counts, size = _term_matrix(sentence_terms)
-    return counts if size else None
+    counts, terms = count_matrix(sentence_terms, sort=True)
+    return counts if terms else None
 
 
 def _scale_columns(matrix: csr_matrix, weights: np.ndarray) -> csr_matrix:
@@ -192,22 +169,14 @@ def sumy_lexrank_scores(
     return p
 
 
-def centrality(sentence_terms: Sequence[Sequence[str]], damping: float = 0.85) -> np.ndarray:
-    """Continuous LexRank: PageRank over the sentences' idf-weighted cosine similarities.
+def _centrality(counts: csr_matrix, damping: float = 0.85) -> np.ndarray:
+    """Continuous LexRank of the sentences whose term counts are the rows of ``counts``: PageRank
+    over their idf-weighted cosine similarities.
 
     Unlike the thresholded LexRank above, every similarity counts with its strength, so a sentence
     that shares a little with many others still gains; the idf (over the sentences) keeps words
     that every sentence uses from making everything alike. Self-similarity does not count.
     """
-    n = len(sentence_terms)
-    counts = _term_counts(sentence_terms)
-    if counts is None:  # no sentences, or none with a content word: all equally central
-        return np.full(n, 1.0 / n) if n else np.zeros(0)
-    return _centrality(counts, damping)
-
-
-def _centrality(counts: csr_matrix, damping: float = 0.85) -> np.ndarray:
-    """:func:`centrality` of the sentences whose term counts are the rows of ``counts``."""
     n = counts.shape[0]
     if n == 0:
         return np.zeros(0)
@@ -232,10 +201,8 @@ def _centrality(counts: csr_matrix, damping: float = 0.85) -> np.ndarray:
     return rank
 
 
-_QUOTE_MARK = re.compile('["“]')
-
-
-def _quote_terms(text: str) -> set[str]:
+def quoted_terms(text: str) -> set[str]:
+    """Content words inside quotation marks: the same quotation is the surest sign of the same claim."""
     if '"' not in text and "“" not in text:
         return set()
     return {t for quote in _QUOTED.findall(text) for t in content_terms(quote)}
@@ -283,7 +250,7 @@ def same_claim(texts: Sequence[str], units: Sequence[str], min_shared: int = 4, 
     vocabulary: dict[str, int] = {}
     unit_matrix = _term_sets((content_terms(u) for u in units), vocabulary)
     text_matrix = _term_sets((content_terms(t) for t in texts), vocabulary, grow=False)
-    quotes = [_quote_terms(t) for t in texts], [_quote_terms(u) for u in units]
+    quotes = [quoted_terms(t) for t in texts], [quoted_terms(u) for u in units]
     return _claims(text_matrix, quotes[0], unit_matrix, quotes[1], min_shared, min_ratio)
 
 
@@ -299,23 +266,12 @@ class _Story:
     article order) and their quoted words, made once and shared by every step of a summary."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
-        vocabulary: dict[str, int] = {}
-        indices: list[int] = []
-        indptr = [0]
-        self.first_row: list[int] = []  # the row of each article's first sentence
-        for article in articles:
-            self.first_row.append(len(indptr) - 1)
-            for terms in sentence_terms(article):
-                indices.extend(vocabulary.setdefault(t, len(vocabulary)) for t in terms)
-                indptr.append(len(indices))
-        counts = csr_matrix(
-            (np.ones(len(indices)), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-            shape=(len(indptr) - 1, len(vocabulary)),
-        )
-        counts.sum_duplicates()  # a word used twice in a sentence counts 2
+        counts, _ = count_matrix(terms for article in articles for terms in sentence_terms(article))
+        self.first_row = [0, *accumulate(len(a.sentences) for a in articles)][:-1]  # each article's first sentence
         self.counts = counts
+        self.sets = _sets(counts)
         self.articles = articles
-        self.quotes = [_quote_terms(s) for article in articles for s in article.sentences]
+        self.quotes = [quoted_terms(s) for article in articles for s in article.sentences]
 
     def rows(self, candidates: Sequence[Candidate]) -> np.ndarray:
         return np.array([self.first_row[c.article] + c.index for c in candidates], dtype=np.int64)
@@ -334,7 +290,7 @@ def _support(story: _Story, rows: np.ndarray) -> list[set[int]]:
     Each sentence of each article is compared, and so is each pair of adjacent sentences, since
     outlets split the same words into sentences differently.
     """
-    sentences = _sets(story.counts)
+    sentences = story.sets
     owner: list[int] = []
     firsts: list[int] = []  # each pair of adjacent sentences, by the row of its first sentence
     pair_quotes: list[set[str]] = []
@@ -344,10 +300,7 @@ def _support(story: _Story, rows: np.ndarray) -> list[set[int]]:
         firsts.extend(range(start, start + len(texts) - 1))
         owner.extend([number] * len(texts))
         # A quotation may open in one sentence and close in the next.
-        pair_quotes.extend(
-            _quote_terms(f"{a} {b}") if _QUOTE_MARK.search(a) or _QUOTE_MARK.search(b) else set()
-            for a, b in pairwise(texts)
-        )
+        pair_quotes.extend(quoted_terms(f"{a} {b}") for a, b in pairwise(texts))
     # The words of "a b" are those of a and those of b: no word spans the space.
     first = np.asarray(firsts, dtype=np.int32)
     joined = csr_matrix(
@@ -363,13 +316,6 @@ def _support(story: _Story, rows: np.ndarray) -> list[set[int]]:
     match = _claims(sentences[rows], chosen_quotes, units, story.quotes + pair_quotes, 3, 0.4)
     owners = np.asarray(owner)
     return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
-
-
-def supporting_articles(chosen: Sequence[Candidate], articles: Sequence[Article]) -> list[set[int]]:
-    """For each chosen sentence (a :class:`Candidate` of ``articles``), the indexes of the
-    articles that state it."""
-    story = _Story(articles)
-    return _support(story, story.rows(chosen))
 
 
 def _tfidf(counts: csr_matrix) -> csr_matrix:
@@ -430,7 +376,7 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     vectors = _tfidf(counts)
     similar = (vectors @ vectors.T).toarray() if counts.nnz else np.eye(len(candidates))
     # Two versions of one fact (different outlets' wording) count as fully redundant.
-    sets = _sets(counts)
+    sets = story.sets[rows]
     quotes = [story.quotes[row] for row in rows]
     similar = np.maximum(similar, _claims(sets, quotes, sets, quotes, 4, 0.6).astype(float))
     chosen: list[int] = []
