@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
-from .config import Settings
+from .config import Settings, usable_cores
 from .continuity import earlier_stories, mark_continuing
 from .errors import InputError
 from .ingest import IngestResult, is_candidate, read_file
@@ -78,13 +78,6 @@ def _changed_since(path: Path, info: os.stat_result) -> bool:
 # Reading and cleaning run in a process pool when there are at least this many new files.
 POOL_MIN_FILES = 64
 _CHUNK = 16  # files per task sent to a worker
-
-
-def _workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,7 +170,7 @@ def _iter_chunks(
                 if bar is not None:
                     bar.update(len(chunk))
             return
-        with pool_context.Pool(_workers(), initializer=initializer, initargs=initargs) as pool:
+        with pool_context.Pool(usable_cores(), initializer=initializer, initargs=initargs) as pool:
             for chunk, done in zip(_chunks(items, _CHUNK), pool.imap(function, _chunks(items, _CHUNK)), strict=True):
                 yield from done
                 if bar is not None:
@@ -190,7 +183,7 @@ def _pool_context(files: int) -> Any:
     Forking copies the parent's memory for free but is unsafe in a process running other threads
     (the daemon): that one starts fresh interpreters instead.
     """
-    if files < POOL_MIN_FILES or _workers() < 2:
+    if files < POOL_MIN_FILES or usable_cores() < 2:
         return None
     import multiprocessing
     import threading

@@ -28,11 +28,12 @@ from urllib.parse import urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from .config import usable_cores
 from .errors import RenderError
 from .models import Article, Digest, Story
 from .segment import content_terms
 from .store import EditionRecord
-from .summarize import same_claim
+from .summarize import quoted_terms, same_claim
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +139,6 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
-_QUOTATION = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
-
-
-def _quoted_terms(text: str) -> frozenset[str]:
-    """Content words inside quotation marks: the same quotation is the surest sign of the same claim."""
-    return frozenset(t for quote in _QUOTATION.findall(text) for t in _terms(quote))
-
-
 def _first_words(text: str, max_words: int) -> str:
     words = text.split()
     return text if len(words) <= max_words else " ".join(words[:max_words]) + " …"
@@ -177,9 +170,9 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
     # a word never spans the space that joins two sentences: a pair's words are its sentences' words
     unit_terms = [_terms(sentence) for sentence in article.sentences]
     unit_terms += [a | b for a, b in pairwise(unit_terms)]
-    unit_quoted = [_quoted_terms(unit) for unit in units]
+    unit_quoted = [quoted_terms(unit) for unit in units]
     for row, k in zip(claims, search, strict=True):
-        wanted, quoted = _terms(texts[k]), _quoted_terms(texts[k])
+        wanted, quoted = _terms(texts[k]), quoted_terms(texts[k])
         top = max(
             (bool(row[j]), len(quoted & unit_quoted[j]), len(wanted & unit_terms[j]), -len(unit), unit)
             for j, unit in enumerate(units)
@@ -252,8 +245,7 @@ class StoryView:
         """One source entry per named outlet (its first article), then each unnamed one."""
         seen: dict[str, SourceEntry] = {}
         for entry in self.sources:
-            key = f"outlet:{entry.outlet.casefold()}" if entry.outlet else f"file:{entry.article.path}"
-            seen.setdefault(key, entry)  # as source_key(entry.article) says
+            seen.setdefault(source_key(entry.article), entry)
         return list(seen.values())
 
 
@@ -526,13 +518,6 @@ def _pdf_worker(digest: Digest, max_stories: int, send: Any) -> None:
         send.close()
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 class _PdfProcess:
     """The edition's PDF, rendered by a forked process while this one writes the JSON and HTML.
 
@@ -542,7 +527,9 @@ class _PdfProcess:
 
     @staticmethod
     def possible() -> bool:
-        return _cores() > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        return (
+            usable_cores() > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        )
 
     @classmethod
     def start(cls, digest: Digest, max_stories: int) -> _PdfProcess | None:

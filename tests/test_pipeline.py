@@ -163,5 +163,5 @@ def test_stories_summarised_by_the_pool_come_back_in_order():
         return (Article(f"a{number}", f"/{number}.txt", f"Town {number}", None, None, None, sentences, sentences),)
 
     stories = [story(number) for number in range(300)]
-    assert pipeline._pool_context(len(stories) // 4) is not None or pipeline._workers() < 2
+    assert pipeline._pool_context(len(stories) // 4) is not None or pipeline.usable_cores() < 2
     assert pipeline._summaries(stories, 40, None) == [summarize(s, max_words=40) for s in stories]
