@@ -341,7 +341,7 @@ def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[li
     """The stories (as article indexes) and the pairs of related stories; prepared ones when the
     store holds them for exactly these articles."""
     version = stories_version() if store is not None else ""
-    key = _key(version, *sorted(a.id for a in articles))
+    key = _key(version, *sorted(a.id for a in articles)) if version else ""
     if store is not None and version:
         found = store.prepared("groups", [key], version).get(key)
         if found is not None:

@@ -283,19 +283,21 @@ class Store:
         wanted = None if paths is None else set(paths)
         return [(r["path"], r["reason"] or "") for r in rows if wanted is None or r["path"] in wanted]
 
+    def _rows_in(self, select: str, values: Sequence[str], *before: str) -> Iterator[sqlite3.Row]:
+        """Rows of ``select`` (ending in the column to match) whose column is one of ``values``;
+        ``before`` binds the statement's earlier parameters. Asked 500 values at a time, below
+        SQLite's limit on the parameters of one statement."""
+        for start in range(0, len(values), 500):
+            chunk = list(values[start : start + 500])
+            yield from self.db.execute(f"{select} IN ({','.join('?' * len(chunk))})", (*before, *chunk))
+
     # work prepared ahead of an edition ------------------------------------------------------
     def prepared(self, kind: str, keys: Sequence[str], version: str) -> dict[str, str]:
         """The stored results of ``kind`` for those of ``keys`` made by code ``version``."""
-        found: dict[str, str] = {}
-        for start in range(0, len(keys), 500):  # SQLite limits the parameters of one statement
-            chunk = list(keys[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT key, data FROM prepared WHERE kind = ? AND version = ? AND key IN ({marks})",
-                (kind, version, *chunk),
-            )
-            found.update((row["key"], row["data"]) for row in rows)
-        return found
+        rows = self._rows_in(
+            "SELECT key, data FROM prepared WHERE kind = ? AND version = ? AND key", keys, kind, version
+        )
+        return {row["key"]: row["data"] for row in rows}
 
     def keep_prepared(self, kind: str, items: dict[str, str], version: str, now: str) -> None:
         """Store results of ``kind`` (key to JSON); with kind 'groups', the only ones kept."""
@@ -308,7 +310,7 @@ class Store:
             )
 
     def forget_prepared(self, made_before: str) -> None:
-        """Drop prepared results made before ``made_before`` (ISO time), or by other code."""
+        """Drop prepared results made before ``made_before`` (ISO time), whatever code made them."""
         with self.transaction() as db:
             db.execute("DELETE FROM prepared WHERE made_at < ?", (made_before,))
 
@@ -358,14 +360,8 @@ class Store:
 
     def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
         """The stored articles with these ids (unknown ids are left out)."""
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, Article] = {}
-        for start in range(0, len(wanted), 500):  # stay below SQLite's limit on bound parameters
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
-                found[row["id"]] = self._article(row)
-        return found
+        rows = self._rows_in("SELECT * FROM articles WHERE id", list(dict.fromkeys(ids)))
+        return {row["id"]: self._article(row) for row in rows}
 
     def waiting_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE edition IS NULL").fetchone()[0])
