@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -83,13 +84,15 @@ def short_date(value: str | Date | None) -> str:
 
 
 def safe_link(article: Article) -> str | None:
-    """The article's web address if it is http(s), else its file as a file: URL, else None."""
+    """The article's web address if it is http(s) with a host, else None.
+
+    Never the inbox file itself: a file: URL is broken in mail and on the web, and shows the
+    machine's folders.
+    """
     if article.url:
-        scheme = urlparse(article.url).scheme.lower()
-        if scheme in ("http", "https"):
+        parsed = urlparse(article.url)
+        if parsed.scheme.lower() in ("http", "https") and parsed.netloc:
             return article.url
-    if article.path.startswith("/"):
-        return Path(article.path).as_uri()
     return None
 
 
@@ -346,18 +349,33 @@ def source_count(digest: Digest) -> int:
 
 
 def remove_leftovers(folder: Path, pattern: str = ".digest.*.tmp") -> None:
-    """Delete temporary files a killed run left behind (the caller holds the edition lock)."""
+    """Delete temporary files and folders a killed run left behind (the caller holds the edition lock)."""
     if folder.is_dir():
         for leftover in folder.glob(pattern):
             with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
                 log.info("removed %s, left by an interrupted run", leftover)
+
+
+def umask() -> int:
+    """The process's umask, read without changing it where the system tells (Linux)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(handle, 0o666 & ~umask())  # mkstemp makes 0600: others could not publish the file
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -585,37 +603,75 @@ def _relink(output: Path, day: str, previous: str | None, following: str | None)
         _atomic_write(path, updated.encode("utf-8"))
 
 
+def _publish_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Make ``folder`` hold exactly ``files`` (name -> bytes), all of them new or none.
+
+    The files are written into a temporary folder beside it, which then takes its place (the old
+    folder is renamed aside first and removed after): a full disk or a crash leaves the old folder
+    as it was. Files and folder get the modes the umask allows.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    day = folder.name
+    # What an interrupted swap left: the old folder set aside but the new one not yet in place.
+    for left in sorted(folder.parent.glob(f".{day}.old.*.tmp")):
+        if not folder.exists() and left.is_dir():
+            os.rename(left, folder)
+            log.info("restored %s, set aside by an interrupted run", folder)
+    remove_leftovers(folder.parent, f".{day}.*.tmp")
+    staging = Path(tempfile.mkdtemp(prefix=f".{day}.new.", suffix=".tmp", dir=folder.parent))
+    aside: Path | None = None
+    try:
+        for name, data in files.items():
+            with open(staging / name, "xb") as out:  # created with 0666 less the umask
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes 0700
+        if folder.exists():
+            aside = folder.parent / f".{day}.old.{staging.name.split('.')[-2]}.tmp"
+            os.rename(folder, aside)
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if aside is not None and not folder.exists():
+            os.rename(aside, folder)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the renames reach the disk before the store records the edition
+        directory = os.open(folder.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
 def write_edition(
     digest: Digest, output: Path, *, pdf: bool, max_stories: int, editions: Sequence[EditionRecord] = ()
 ) -> dict[str, str]:
     """Write output/<date>/digest.{json,html,pdf}; return {kind: path}.
 
-    ``editions`` are the other editions: the new one links to its neighbours, and their HTML is
-    updated to link to it.
+    The files appear together or not at all (see :func:`_publish_folder`). ``editions`` are the
+    other editions: the new one links to its neighbours, and their HTML is updated to link to it.
     """
     folder = output / digest.date.isoformat()
     day = digest.date.isoformat()
     dates = sorted({e.date for e in editions if "html" in e.outputs} | {day})
     at = dates.index(day)
     neighbour = lambda k: dates[k] if 0 <= k < len(dates) else None  # noqa: E731
-    outputs: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     background = _PdfProcess.start(digest, max_stories) if pdf else None
     try:
-        remove_leftovers(folder)
-        json_bytes = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
-        _atomic_write(folder / "digest.json", json_bytes)
-        outputs["json"] = str(folder / "digest.json")
+        files["json"] = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
         html = render_html(digest, max_stories=max_stories, previous=neighbour(at - 1), following=neighbour(at + 1))
-        _atomic_write(folder / "digest.html", html.encode("utf-8"))
-        outputs["html"] = str(folder / "digest.html")
+        files["html"] = html.encode("utf-8")
         if pdf:
             log.info("rendering the PDF")
             if background is not None:
-                document = background.result()
+                files["pdf"] = background.result()
             else:
-                document = render_pdf(render_html(digest, max_stories=max_stories, mode="pdf"))
-            _atomic_write(folder / "digest.pdf", document)
-            outputs["pdf"] = str(folder / "digest.pdf")
+                files["pdf"] = render_pdf(render_html(digest, max_stories=max_stories, mode="pdf"))
+        _publish_folder(folder, {f"digest.{kind}": data for kind, data in files.items()})
         for k in (at - 1, at + 1):
             other = neighbour(k)
             if other:
@@ -625,7 +681,7 @@ def write_edition(
     finally:
         if background is not None:
             background.close()
-    return outputs
+    return {kind: str(folder / f"digest.{kind}") for kind in files}
 
 
 def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -43,13 +46,15 @@ def test_article_text_is_escaped_and_unsafe_links_dropped():
     assert "<script>" not in html
     assert "&lt;script&gt;alert(" in html
     assert "javascript:" not in html
-    assert 'href="file:///inbox/evil.txt"' in html  # no http(s) URL: the file itself
+    assert "file:" not in html and "/inbox/evil.txt" not in html  # no http(s) URL: no link, no local path
 
 
 def test_safe_link():
     base = Article("a", "/in/a.txt", None, None, "https://example.org/x", None, (), ())
     assert safe_link(base) == "https://example.org/x"
-    assert safe_link(Article("a", "/in/a.txt", None, None, "file:///etc/passwd", None, (), ())) == "file:///in/a.txt"
+    assert safe_link(Article("a", "/in/a.txt", None, None, "file:///etc/passwd", None, (), ())) is None
+    assert safe_link(Article("a", "/in/a.txt", None, None, None, None, (), ())) is None
+    assert safe_link(Article("a", "/in/a.txt", None, None, "https:///no-host", None, (), ())) is None
     assert safe_link(Article("a", "rel.txt", None, None, None, None, (), ())) is None
 
 
@@ -112,7 +117,7 @@ def test_edition_pdf_failure_is_a_render_error(tmp_path, seed_articles, monkeypa
     digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
     with pytest.raises(RenderError, match="no fonts"):
         write_edition(digest, tmp_path, pdf=True, max_stories=2)
-    assert sorted(p.name for p in (tmp_path / "2019-11-03").iterdir()) == ["digest.html", "digest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no half edition: no JSON and HTML without the PDF
 
 
 def test_pdf_fetches_nothing():
@@ -154,3 +159,58 @@ def test_sentences_from_one_article_read_as_one_paragraph_and_markers_ascend(see
     for paragraph in re.findall(r'<p dir="auto">.*?</p>', html, re.S):
         numbers = [int(n) for n in re.findall(r'class="cite"[^>]*>(\d+)</a>', paragraph)]
         assert numbers == sorted(numbers)
+
+
+def edition_files(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_an_edition_appears_whole_or_not_at_all_on_a_full_disk(tmp_path, seed_articles):
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        made = datetime(2019, 11, 3, 7, tzinfo=UTC)
+        first = Digest(date(2019, 11, 3), made, tuple(build_stories(seed_articles[:2], 9)))
+        write_edition(first, disk, pdf=False, max_stories=20)
+        before = edition_files(disk / "2019-11-03")
+        # fill the disk but for a little room: the new JSON fits, the HTML does not
+        with open(disk / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:
+                filler.write(b"x" * 4096)
+        os.truncate(disk / "filler", os.path.getsize(disk / "filler") - 20_000)
+        again = Digest(date(2019, 11, 3), made.replace(hour=8), tuple(build_stories(seed_articles, 120)))
+        assert len(json.dumps(digest_json(again), indent=2)) < 20_000 < len(render_html(again, max_stories=20))
+        with pytest.raises(RenderError, match="No space left"):
+            write_edition(again, disk, pdf=False, max_stories=20)
+        assert edition_files(disk / "2019-11-03") == before  # the old edition, every file of it
+        assert sorted(p.name for p in disk.iterdir()) == ["2019-11-03", "filler"]  # nothing left behind
+        (disk / "filler").unlink()
+        write_edition(again, disk, pdf=False, max_stories=20)
+        after = edition_files(disk / "2019-11-03")
+        assert json.loads(after["digest.json"])["generated_at"].startswith("2019-11-03T08:00")
+        assert sorted(after) == ["digest.html", "digest.json"] and after["digest.html"] != before["digest.html"]
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_outputs_respect_the_umask(tmp_path, seed_articles):
+    import stat
+
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
+    old = os.umask(0o022)
+    try:
+        outputs = write_edition(digest, tmp_path / "out", pdf=False, max_stories=20)
+        index = write_archive(tmp_path / "out", [EditionRecord("2019-11-03", "t", 5, 8, outputs)])
+        os.umask(0o027)
+        write_edition(replace(digest, date=date(2019, 11, 4)), tmp_path / "out", pdf=False, max_stories=20)
+    finally:
+        os.umask(old)
+    mode = lambda path: stat.S_IMODE(os.stat(path).st_mode)  # noqa: E731
+    assert [mode(path) for path in (*outputs.values(), index)] == [0o644, 0o644, 0o644]
+    assert mode(tmp_path / "out" / "2019-11-03") == 0o755
+    assert mode(tmp_path / "out" / "2019-11-04") == 0o750
+    assert mode(tmp_path / "out" / "2019-11-04" / "digest.json") == 0o640
