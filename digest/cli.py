@@ -14,7 +14,7 @@ from . import __version__
 from .config import Settings, load_settings
 from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError
-from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
+from .pipeline import edition_date, plural, run_edition, status, summarize_files, system_clock
 from .scheduler import daemon_state, request_edition, serve
 
 log = logging.getLogger("digest")
@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="take every article in the inbox, not only those not yet in an edition",
     )
     run.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster)")
+    run.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="write the edition even if no new article came (by default nothing is written then)",
+    )
     run.add_argument(
         "--max-stories",
         type=_positive(int),
@@ -306,14 +311,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.send and settings.email is None:
         raise ConfigError("--send needs an [email] table in digest.toml (see digest.example.toml)")
     digest = run_edition(
-        settings, date=args.date, include_all=args.include_all, pdf=False if args.no_pdf else None, wait=args.wait
+        settings,
+        date=args.date,
+        include_all=args.include_all,
+        pdf=False if args.no_pdf else None,
+        wait=args.wait,
+        allow_empty=args.allow_empty,
     )
     for kind in ("html", "pdf", "json"):
         if kind in digest.outputs:
             print(digest.outputs[kind])
     if digest.quarantined:
         print(f"{len(digest.quarantined)} file(s) set aside; see 'digest status'", file=sys.stderr)
-    if args.send:
+    if args.send and not digest.stories:
+        print(f"digest: edition {digest.date.isoformat()} has no stories; it is not mailed", file=sys.stderr)
+    elif args.send:
         args.to = None
         return _send(settings, args, digest.date)
     return 0
@@ -377,7 +389,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"inbox:            {report.inbox}")
     print(f"store:            {report.store}")
     print(f"articles known:   {report.articles}")
-    print(f"waiting:          {report.waiting} article(s) for the next edition")
+    print(f"waiting:          {plural(report.waiting, 'article')} for the next edition")
+    print(f"to read:          {plural(report.to_read, 'inbox file')} not read yet")
     if report.last_edition:
         edition = report.last_edition
         print(
@@ -421,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DigestError as exc:
         if args.debug:
             log.exception("failed")
-        print(f"digest: error: {exc}", file=sys.stderr)
+        print(f"digest: {'error: ' if exc.exit_code else ''}{exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .errors import DigestError
-from .pipeline import inbox_files
+from .errors import ConfigError, DigestError
+from .pipeline import check_inbox, files_to_read, plural
 from .render import templates_dir
-from .store import SCHEMA_VERSION
+from .store import SCHEMA_VERSION, FileRecord
 
 MIN_FREE_MB = 50  # below this an edition's PDF may not fit
 LOW_FREE_MB = 500
@@ -64,15 +64,29 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _to_read(settings: Settings) -> int:
+    """The inbox files the next run reads, as ``digest status`` counts them (the store is only read)."""
+    known: dict[str, FileRecord] = {}
+    if settings.store_path.exists():
+        with contextlib.suppress(sqlite3.Error):
+            db = sqlite3.connect(f"file:{settings.store_path}?mode=ro", uri=True, timeout=10)
+            try:
+                rows = db.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files").fetchall()
+            finally:
+                db.close()
+            known = {row[0]: FileRecord(*row) for row in rows}
+    return len(files_to_read(settings.inbox, known))
+
+
 def check_folders(settings: Settings) -> Iterator[Check]:
     inbox = settings.inbox
-    if not inbox.is_dir():
-        yield Check("inbox", "fail", f"{inbox} is not a folder", "create it, or set inbox in digest.toml / --inbox")
-    elif not os.access(inbox, os.R_OK | os.X_OK):
-        yield Check("inbox", "fail", f"{inbox} cannot be read", f"give this user read access to {inbox}")
+    try:
+        check_inbox(inbox)
+    except ConfigError as exc:
+        problem, _, fix = str(exc).partition("; ")
+        yield Check("inbox", "fail", problem, fix)
     else:
-        count = sum(1 for _ in inbox_files(inbox))
-        yield _ok("inbox", f"{inbox}: {count} file(s) to read")
+        yield _ok("inbox", f"{inbox}: {plural(_to_read(settings), 'file')} not read yet")
     output = settings.output
     if not _writable(output):
         yield Check("output", "fail", f"{output} cannot be written", f"give this user write access to {output}")

@@ -32,6 +32,12 @@ class StoreError(DigestError):
     exit_code = 4
 
 
+class NothingNewError(DigestError):
+    """No new article came for an edition: nothing was written (not a failure; ``--allow-empty`` writes one)."""
+
+    exit_code = 0
+
+
 class InputError(DigestError):
     """A file given on the command line cannot be used (``digest summarize``)."""
 

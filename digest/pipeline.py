@@ -23,7 +23,7 @@ from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
 from .continuity import earlier_stories, mark_continuing
-from .errors import InputError
+from .errors import ConfigError, InputError, NothingNewError
 from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
 from .store import EditionLock, EditionRecord, FileRecord, Store
@@ -54,6 +54,34 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             path = Path(root) / name
             if is_candidate(path):
                 yield path
+
+
+def check_inbox(inbox: Path) -> None:
+    """Raise a ConfigError if the inbox is missing or cannot be listed (a typo must not make an empty edition)."""
+    if not inbox.exists():
+        raise ConfigError(f"the inbox {inbox} does not exist; fix --inbox or inbox in digest.toml, or create it")
+    if not inbox.is_dir():
+        raise ConfigError(f"the inbox {inbox} is not a folder; fix --inbox or inbox in digest.toml")
+    try:
+        with os.scandir(inbox):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"the inbox {inbox} cannot be read ({exc.strerror}); give this user read access") from None
+
+
+def files_to_read(inbox: Path, known: dict[str, FileRecord]) -> list[Path]:
+    """Inbox files not read yet, or changed since they were (what the next scan reads or looks at)."""
+    inbox = inbox.resolve() if inbox.exists() else inbox
+    unread = []
+    for path in inbox_files(inbox):
+        record = known.get(str(path))
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not record or record.size != info.st_size or record.mtime_ns != info.st_mtime_ns:
+            unread.append(path)
+    return unread
 
 
 def _sha256(path: Path) -> str | None:
@@ -482,6 +510,7 @@ def ingest(
 
     The daemon calls this as files arrive, so the daily edition finds them already ingested.
     """
+    check_inbox(settings.inbox)
     with ingest_lock(settings, wait), Store(settings.store_path) as store:
         return scan_inbox(settings, store, clock or system_clock, settle_seconds)
 
@@ -503,12 +532,15 @@ def run_edition(
     pdf: bool | None = None,
     wait: float = 0.0,
     timings: dict[str, float] | None = None,
+    allow_empty: bool = False,
 ) -> Digest:
     """Make (or remake) the edition for ``date``: ingest, cluster, summarise, render, record.
 
-    ``timings``, when given, receives the seconds each stage took (ingest, select, cluster,
-    summarize, render).
+    With no article for it, nothing is written (a good edition is never replaced by an empty one)
+    and :class:`NothingNewError` says so, unless ``allow_empty``. ``timings``, when given,
+    receives the seconds each stage took (ingest, select, cluster, summarize, render).
     """
+    check_inbox(settings.inbox)
     day = edition_date(settings, clock, date)
     stages: dict[str, float] = {} if timings is None else timings
     mark = time.perf_counter()
@@ -528,7 +560,13 @@ def run_edition(
             lap("ingest")
             paths = report.inbox_paths if include_all else None
             articles = store.articles_for_edition(day.isoformat(), paths, features_version())
-            log.info("edition %s: %d article(s)", day.isoformat(), len(articles))
+            log.info("edition %s: %s", day.isoformat(), plural(len(articles), "article"))
+            if not articles and not allow_empty:
+                editions = store.editions()
+                since = f"since the edition of {editions[0].date}" if editions else f"in {settings.inbox}"
+                raise NothingNewError(
+                    f"no new articles {since}; nothing written (use --allow-empty to write an empty edition)"
+                )
             lap("select")
             stories = build_stories(articles, settings.summary_words, stages, store)
             mark = time.perf_counter()
@@ -538,7 +576,7 @@ def run_edition(
             digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
             previous = [e for e in store.editions() if e.date != day.isoformat()]
             outputs = render.write_edition(
-                digest,
+                published(digest, settings.inbox),
                 settings.output,
                 pdf=settings.pdf if pdf is None else pdf,
                 max_stories=settings.max_stories,
@@ -560,6 +598,34 @@ def run_edition(
             return replace(digest, outputs=outputs)
     finally:
         lock.release()
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 story', '2 stories', '0 articles'."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {words or (word[:-1] + 'ies' if word.endswith('y') else word + 's')}"
+
+
+def inbox_relative(path: str, inbox: Path) -> str:
+    """An inbox file as outputs name it: relative to the inbox (never the machine's folders)."""
+    try:
+        return Path(path).relative_to(inbox.resolve()).as_posix()
+    except ValueError:
+        try:
+            return Path(path).relative_to(inbox.absolute()).as_posix()
+        except ValueError:
+            return Path(path).name
+
+
+def published(digest: Digest, inbox: Path) -> Digest:
+    """The digest as it is published: file paths relative to the inbox."""
+    stories = tuple(
+        replace(story, articles=tuple(replace(a, path=inbox_relative(a.path, inbox)) for a in story.articles))
+        for story in digest.stories
+    )
+    quarantined = tuple(Quarantined(inbox_relative(q.path, inbox), q.reason) for q in digest.quarantined)
+    return replace(digest, stories=stories, quarantined=quarantined)
 
 
 def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Date | None = None) -> int:
@@ -598,6 +664,7 @@ class Status:
     store: Path
     articles: int
     waiting: int
+    to_read: int  # inbox files not read yet (or changed since)
     last_edition: EditionRecord | None
     quarantined: list[tuple[str, str]]
 
@@ -610,6 +677,7 @@ def status(settings: Settings) -> Status:
             settings.store_path,
             store.article_count(),
             store.waiting_count(),
+            len(files_to_read(settings.inbox, store.files())),
             editions[0] if editions else None,
             [(path, reason) for path, reason in store.quarantined() if os.path.lexists(path)],  # still there
         )

@@ -40,9 +40,9 @@ from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
 from .deliver import SendReport, send_edition
-from .errors import ConfigError, DeliveryError, DigestError
+from .errors import ConfigError, DeliveryError, DigestError, NothingNewError
 from .ingest import is_candidate
-from .pipeline import ingest, prepare_edition, run_edition
+from .pipeline import check_inbox, ingest, prepare_edition, run_edition
 from .store import EditionLock
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,7 @@ class Daemon:
         self.schedule = settings.schedule
         self.tz = settings.tz
         self.trigger = build_trigger(self.schedule, self.tz)  # configuration errors surface before anything starts
+        check_inbox(settings.inbox)
         # With [email] configured, each edition is mailed after it is made (exactly once per recipient).
         self.deliver = deliver or (send_and_log if settings.email is not None else None)
         self.stop = threading.Event()
@@ -200,6 +201,9 @@ class Daemon:
         log.info("edition job started (%s)", reason)
         try:
             digest = run_edition(self.settings, wait=EDITION_WAIT_SECONDS)
+        except NothingNewError as exc:
+            log.info("edition job finished in %.1f s: %s", time.monotonic() - started, exc)
+            return
         except DigestError as exc:
             log.error("edition job failed after %.1f s: %s", time.monotonic() - started, exc)
             return
@@ -311,9 +315,6 @@ class Daemon:
                 if event.is_directory or is_candidate(name):
                     changed.set()
 
-        if not inbox.is_dir():
-            inbox.mkdir(parents=True, exist_ok=True)
-            log.info("created the inbox folder %s", inbox)
         observer: Any = None
         if self.schedule.watch == "auto":
             try:

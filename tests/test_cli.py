@@ -45,7 +45,7 @@ def test_run_writes_html_pdf_json(tmp_path):
         for line in BOILERPLATE:
             assert line not in text, line
     status = digest("status", "--inbox", str(SEEDS), "--output", str(tmp_path))
-    assert status.returncode == 0 and "waiting:          0 article(s)" in status.stdout
+    assert status.returncode == 0 and "waiting:          0 articles" in status.stdout
 
 
 def test_help_explains_every_command():
@@ -91,3 +91,45 @@ def test_second_run_is_refused_while_one_holds_the_lock(tmp_path):
         lock.release()
     assert result.returncode == 3
     assert "another digest edition is in progress" in result.stderr
+
+
+def test_a_wrong_inbox_is_one_line_and_no_edition(tmp_path):
+    wrong = str(tmp_path / "inbxo")
+    for command in (["run"], ["serve"]):
+        result = digest(*command, "--inbox", wrong, "--output", str(tmp_path / "out"), "--timezone", "UTC")
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.splitlines() == [
+            f"digest: error: the inbox {wrong} does not exist; fix --inbox or inbox in digest.toml, or create it"
+        ]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*-*-*"))
+    doctor = digest("doctor", "--inbox", wrong, "--output", str(tmp_path / "out"))
+    assert doctor.returncode == 1 and f"FAIL  inbox   the inbox {wrong} does not exist" in doctor.stdout
+
+
+def test_no_new_articles_write_nothing_and_mail_nothing(tmp_path, smtp):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    server = smtp()
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        f'inbox = "{inbox}"\noutput = "{tmp_path / "out"}"\ntimezone = "UTC"\npdf = false\n'
+        f'[email]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+        'from = "digest@example.org"\nto = ["ada@example.org"]\n'
+    )
+    first = digest("run", "--config", str(config), "--date", "2019-11-03", "--send")
+    assert first.returncode == 0 and first.stdout == ""
+    assert first.stderr.splitlines()[-1] == (
+        f"digest: no new articles in {inbox}; nothing written (use --allow-empty to write an empty edition)"
+    )
+    assert not (tmp_path / "out" / "2019-11-03").exists() and server.mailbox.received == []
+    empty = digest("run", "--config", str(config), "--date", "2019-11-03", "--send", "--allow-empty")
+    assert empty.returncode == 0, empty.stderr
+    assert (tmp_path / "out" / "2019-11-03" / "digest.json").is_file() and server.mailbox.received == []
+    assert "edition 2019-11-03 has no stories; it is not mailed" in empty.stderr
+    (inbox / "a.txt").write_text((SEEDS / "000_7c368ac86b694baf.txt").read_text())
+    assert digest("run", "--config", str(config), "--date", "2019-11-04").returncode == 0
+    again = digest("run", "--config", str(config), "--date", "2019-11-05", "--send")
+    assert again.returncode == 0 and not (tmp_path / "out" / "2019-11-05").exists()
+    assert "no new articles since the edition of 2019-11-04; nothing written" in again.stderr
+    status = digest("status", "--config", str(config))
+    assert "last edition:     2019-11-04" in status.stdout and server.mailbox.received == []

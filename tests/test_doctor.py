@@ -34,7 +34,7 @@ def test_a_sound_setup_is_all_ok_and_sends_nothing(tmp_path, seed_inbox, smtp, m
     results = diagnose(settings)
     assert [(c.area, c.status) for c in results if c.status != "ok"] == []
     areas = by_area(results)
-    assert areas["inbox"] == [("ok", f"{seed_inbox}: 5 file(s) to read")]
+    assert areas["inbox"] == [("ok", f"{seed_inbox}: 5 files not read yet")]
     assert areas["e-mail"] == [
         ("ok", f"connected to 127.0.0.1:{server.port} (none, logged in as digest); nothing was sent")
     ]

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from digest.errors import LockBusyError
+from digest.errors import ConfigError, LockBusyError, NothingNewError, RenderError
 from digest.pipeline import ingest, prepare_edition, run_edition, status, stories_version
 from digest.store import EditionLock, Store
 
@@ -48,8 +49,8 @@ def test_rerun_neither_loses_nor_duplicates(settings, clock):
     # a renamed copy of a seed is the same article, not a new one
     (settings.inbox / "000_7c368ac86b694baf.txt").rename(settings.inbox / "renamed.txt")
     (settings.inbox / "copy.txt").write_bytes((settings.inbox / "001_90c3d18951d23e06.txt").read_bytes())
-    digest = run_edition(settings, clock=clock, date=date(2019, 11, 4))
-    assert digest.stories == ()
+    with pytest.raises(NothingNewError):
+        run_edition(settings, clock=clock, date=date(2019, 11, 4))
     with Store(settings.store_path) as store:
         assert store.article_count() == 8
 
@@ -142,11 +143,82 @@ def test_overlapping_run_is_refused(settings, clock):
     assert not (settings.output / "2019-11-03").exists()
 
 
-def test_empty_inbox_gives_an_empty_edition(tmp_path, settings, clock):
+def test_empty_inbox_writes_nothing_unless_asked(tmp_path, settings, clock):
     empty = replace(settings, inbox=tmp_path / "empty")
-    digest = run_edition(empty, clock=clock)
+    empty.inbox.mkdir()
+    with pytest.raises(NothingNewError, match=f"no new articles in {empty.inbox}; nothing written"):
+        run_edition(empty, clock=clock)
+    assert not settings.output.exists() or not (settings.output / "2019-11-03").exists()
+    digest = run_edition(empty, clock=clock, allow_empty=True)
     assert digest.stories == () and digest.date == date(2019, 11, 3)
     assert "No new articles" in (settings.output / "2019-11-03" / "digest.html").read_text()
+
+
+def test_no_new_articles_keep_the_last_edition(settings, clock):
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    before = (settings.output / "2019-11-03" / "digest.json").read_bytes()
+    with pytest.raises(NothingNewError, match="no new articles since the edition of 2019-11-03; nothing written"):
+        run_edition(settings, clock=clock, date=date(2019, 11, 4))
+    assert not (settings.output / "2019-11-04").exists()
+    assert (settings.output / "2019-11-03" / "digest.json").read_bytes() == before
+    last = status(settings).last_edition
+    assert last is not None and last.date == "2019-11-03"
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_missing_inbox_is_an_error_not_an_empty_edition(tmp_path, settings, clock, kind):
+    wrong = tmp_path / "inbxo"
+    if kind == "file":
+        wrong.write_text("not a folder")
+    with pytest.raises(ConfigError, match=r"inbxo (does not exist|is not a folder); fix --inbox"):
+        run_edition(replace(settings, inbox=wrong), clock=clock)
+    with pytest.raises(ConfigError, match="inbxo"):
+        ingest(replace(settings, inbox=wrong), clock=clock)
+    assert not (settings.output / "2019-11-03").exists()
+
+
+def test_a_full_output_disk_leaves_the_old_edition_and_the_articles_waiting(tmp_path, settings, clock):
+    import contextlib
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        settings = replace(settings, output=disk, store=tmp_path / "store.sqlite3")
+        run_edition(settings, clock=clock, date=date(2019, 11, 3))
+        before = {p.name: p.read_bytes() for p in (disk / "2019-11-03").iterdir()}
+        (settings.inbox / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))
+        with open(disk / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:
+                filler.write(b"x" * 4096)
+        os.truncate(disk / "filler", os.path.getsize(disk / "filler") - 20_000)  # room for the JSON only
+        with pytest.raises(RenderError, match="No space left on device"):
+            run_edition(settings, clock=clock, date=date(2019, 11, 3))
+        assert {p.name: p.read_bytes() for p in (disk / "2019-11-03").iterdir()} == before
+        assert status(settings).waiting == 1  # the new article was not published
+        (disk / "filler").unlink()
+        run_edition(settings, clock=clock, date=date(2019, 11, 3))
+        assert status(settings).waiting == 0
+        assert "Harbour bridge" in (disk / "2019-11-03" / "digest.json").read_text()
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_outputs_name_no_local_folder(settings, clock):
+    (settings.inbox / "sub").mkdir()
+    (settings.inbox / "sub" / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))
+    (settings.inbox / "junk.txt").write_bytes(JUNK)
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    data = edition_json(settings, "2019-11-03")
+    paths = sorted(a["path"] for s in data["stories"] for a in s["articles"])
+    assert paths[-1] == "sub/new.json" and all(not p.startswith("/") for p in paths)
+    assert [q["path"] for q in data["quarantined"]] == ["junk.txt"]
+    local = str(settings.inbox.resolve().parent)
+    for name in ("digest.json", "digest.html"):
+        text = (settings.output / "2019-11-03" / name).read_text()
+        assert local not in text and "file:" not in text
 
 
 def test_stories_summarised_by_the_pool_come_back_in_order():
