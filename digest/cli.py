@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date as Date
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, load_settings
 from .deliver import SendReport, send_edition
-from .errors import ConfigError, DeliveryError, DigestError
+from .errors import ConfigError, DeliveryError, DigestError, printable
 from .pipeline import edition_date, plural, run_edition, status, summarize_files, system_clock
 from .scheduler import daemon_state, request_edition, serve
 
@@ -26,6 +28,26 @@ DIGEST_TIMEZONE, ...), then from the flags. Exit codes: 0 done, 1 failed, 2 usag
 configuration error, 3 another run holds the lock, 4 unusable state database, 5 unusable
 input file, 6 output could not be written, 7 e-mail not delivered to every recipient.
 """
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Descriptions and epilogs wrapped to the terminal, paragraph by paragraph (blank lines kept)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = textwrap.dedent(text).strip().split("\n\n")
+        return "\n\n".join(
+            textwrap.fill(" ".join(p.split()), width, initial_indent=indent, subsequent_indent=indent)
+            for p in paragraphs
+        )
+
+
+class _LogFormatter(logging.Formatter):
+    """Log lines with control characters of messages (from file names, article text) escaped:
+    a name holding a newline or ESC cannot forge a log line or reach the terminal raw."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
 
 
 def _add_location_flags(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn a folder of news articles into a daily digest: stories across sources, each "
         "with a short summary whose every sentence is quoted from, and cites, its articles.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
     _add_output_flags(parser, default=False)
@@ -97,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "summarise each with citations, and write OUTPUT/<date>/digest.{html,pdf,json} plus "
         "OUTPUT/index.html. Running it again for the same date remakes that edition.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     _add_location_flags(run)
     _add_output_flags(run)
@@ -148,7 +170,7 @@ beside it (the two never write an edition at the same time), and
 'digest run --via-daemon' (or SIGUSR1) asks the daemon for an edition now.
 Only one daemon runs per store.""",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     _add_location_flags(serve)
     _add_output_flags(serve)
@@ -176,7 +198,7 @@ Only one daemon runs per store.""",
         "a text and an HTML part with the PDF attached, one message per recipient. A recipient who "
         "already had this edition is skipped unless --force. Prints one line per recipient.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     _add_location_flags(send)
     _add_output_flags(send)
@@ -196,6 +218,7 @@ Only one daemon runs per store.""",
         help="summarise some files as one story, with citations",
         description="Print one extractive summary of the given files, taken as one story. Each sentence "
         "is followed by the files that state it.",
+        formatter_class=_Formatter,
     )
     _add_output_flags(summarize)
     summarize.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -216,7 +239,7 @@ Only one daemon runs per store.""",
         "nothing). Prints one line per check and what to do about each problem; exits 1 if anything "
         "must be fixed.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     _add_location_flags(doctor)
     _add_output_flags(doctor)
@@ -226,6 +249,7 @@ Only one daemon runs per store.""",
         help="articles waiting, the last edition, files set aside",
         description="Show what the store knows: articles waiting for the next edition, the last edition, "
         "and the inbox files that were set aside with their reasons.",
+        formatter_class=_Formatter,
     )
     _add_location_flags(state)
     _add_output_flags(state)
@@ -250,7 +274,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _setup_logging(args: argparse.Namespace) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(message)s" if args.debug else "digest: %(message)s", "%H:%M:%S")
+        _LogFormatter("%(asctime)s %(levelname)s %(message)s" if args.debug else "digest: %(message)s", "%H:%M:%S")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -272,7 +296,7 @@ def _log_to_file(settings: Settings, args: argparse.Namespace) -> None:
         handler = logging.FileHandler(settings.log_file, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"log_file {settings.log_file} cannot be written: {exc.strerror or exc}") from None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
 
 
@@ -294,7 +318,8 @@ def _send(settings: Settings, args: argparse.Namespace, day: Date | None, force:
     _print_report(report)
     if not report.ok:
         print(
-            f"digest: error: {len(report.failed)} of {len(report.results)} recipient(s) did not get the edition",
+            f"digest: error: {len(report.failed)} of {plural(len(report.results), 'recipient')} "
+            "did not get the edition",
             file=sys.stderr,
         )
         return DeliveryError.exit_code
@@ -322,7 +347,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if kind in digest.outputs:
             print(digest.outputs[kind])
     if digest.quarantined:
-        print(f"{len(digest.quarantined)} file(s) set aside; see 'digest status'", file=sys.stderr)
+        print(f"{plural(len(digest.quarantined), 'file')} set aside; see 'digest status'", file=sys.stderr)
     if args.send and not digest.stories:
         print(f"digest: edition {digest.date.isoformat()} has no stories; it is not mailed", file=sys.stderr)
     elif args.send:
@@ -335,7 +360,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     # A daemon's log is read later: every line gets its date and time.
     for handler in logging.getLogger().handlers:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(_LogFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.debug else logging.WARNING)
     _log_to_file(settings, args)
     serve(settings)
@@ -362,7 +387,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     problems = sum(r.status == "fail" for r in results)
     warnings = sum(r.status == "warn" for r in results)
     if problems or warnings:
-        print(f"digest doctor: {problems} problem(s) to fix, {warnings} warning(s)")
+        print(f"digest doctor: {plural(problems, 'problem')} to fix, {plural(warnings, 'warning')}")
     else:
         print("digest doctor: all good")
     return 1 if problems else 0
@@ -379,23 +404,23 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
         return 0
     for sentence in summary:
         cited = ", ".join(dict.fromkeys(Path(path_of[c]).name for c in sentence.citations))
-        print(f"{sentence.text} [{cited}]")
+        print(printable(f"{sentence.text} [{cited}]"))
     return 0
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report = status(settings)
-    print(f"inbox:            {report.inbox}")
-    print(f"store:            {report.store}")
+    print(f"inbox:            {printable(str(report.inbox))}")
+    print(f"store:            {printable(str(report.store))}")
     print(f"articles known:   {report.articles}")
     print(f"waiting:          {plural(report.waiting, 'article')} for the next edition")
-    print(f"to read:          {plural(report.to_read, 'inbox file')} not read yet")
+    print(f"to read:          {plural(report.to_read, 'file')} not read yet")
     if report.last_edition:
         edition = report.last_edition
         print(
-            f"last edition:     {edition.date} ({edition.stories} stories, {edition.articles} articles, "
-            f"made {edition.generated_at})"
+            f"last edition:     {edition.date} ({plural(edition.stories, 'story')}, "
+            f"{plural(edition.articles, 'article')}, made {edition.generated_at})"
         )
     else:
         print("last edition:     none yet")
@@ -406,9 +431,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"daemon:           {running}{due}")
     else:
         print("daemon:           not running")
-    print(f"set aside:        {len(report.quarantined)} file(s)")
+    print(f"set aside:        {plural(len(report.quarantined), 'file')}")
     for path, reason in report.quarantined:
-        print(f"  {path}: {reason}")
+        print(printable(f"  {path}: {reason}"))
     return 0
 
 
@@ -430,11 +455,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _setup_logging(args)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`digest status | head -1`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except DigestError as exc:
         if args.debug:
             log.exception("failed")
-        print(f"digest: {'error: ' if exc.exit_code else ''}{exc}", file=sys.stderr)
+        print(f"digest: {'error: ' if exc.exit_code else ''}{printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)

@@ -7,6 +7,17 @@ only with ``--debug``.
 
 from __future__ import annotations
 
+# Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides:
+# in a file name or an article they could forge log lines, move the cursor or reverse text.
+_UNPRINTABLE = {
+    code: ascii(chr(code))[1:-1] for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F)]
+} | {code: f"\\u{code:04x}" for code in range(0x2066, 0x206A)}
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters that act on a terminal or a log written as escapes (``\\n``, ``\\x1b``)."""
+    return text.translate(_UNPRINTABLE)
+
 
 class DigestError(Exception):
     """Base class: a problem the user can fix, reported as one line."""

@@ -69,6 +69,12 @@ def check_inbox(inbox: Path) -> None:
         raise ConfigError(f"the inbox {inbox} cannot be read ({exc.strerror}); give this user read access") from None
 
 
+def check_output(output: Path) -> None:
+    """Raise a ConfigError if the output folder names something that is not a folder."""
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"the output {output} is not a folder; fix --output or output in digest.toml")
+
+
 def files_to_read(inbox: Path, known: dict[str, FileRecord]) -> list[Path]:
     """Inbox files not read yet, or changed since they were (what the next scan reads or looks at)."""
     inbox = inbox.resolve() if inbox.exists() else inbox
@@ -246,7 +252,8 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
             # Links, pipes and devices are never opened (a pipe would block): read_file says why.
             pending.append((path, key, info, ""))
             continue
-        if settle_seconds and max(info.st_mtime_ns, info.st_ctime_ns) > settled_before:
+        # The change time, which no one can set: a file dated in the future still settles.
+        if settle_seconds and info.st_ctime_ns > settled_before:
             report.unsettled += 1
             continue
         sha = _sha256(path) or ""
@@ -262,7 +269,7 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
         store.forget_files(gone)
     if not pending:
         return report
-    log.info("reading %d new or changed file(s) from %s", len(pending), settings.inbox)
+    log.info("reading %s from %s", plural(len(pending), "new or changed file"), settings.inbox)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     context = _pool_context(len(pending))
     read = list(_iter_chunks(_read_task, [(path, key, max_bytes) for path, key, _, _ in pending], "reading", context))
@@ -304,9 +311,9 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     if batch:
         report.articles_added += store.record_files(batch, now, version)
     log.info(
-        "ingested %d file(s): %d new article(s), %d set aside",
-        report.files_read,
-        report.articles_added,
+        "ingested %s: %s, %d set aside",
+        plural(report.files_read, "file"),
+        plural(report.articles_added, "new article"),
         len(report.quarantined),
     )
     return report
@@ -375,7 +382,7 @@ def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[li
         if found is not None:
             data = json.loads(found)
             index = {a.id: i for i, a in enumerate(articles)}
-            log.info("stories: the grouping of these %d articles was prepared earlier", len(articles))
+            log.info("stories: the grouping of these %s was prepared earlier", plural(len(articles), "article"))
             return [[index[i] for i in group] for group in data["groups"]], [(i, j) for i, j in data["related"]]
     # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
     # that make no edition (status, send, serve's start, --help) should not pay.
@@ -541,6 +548,7 @@ def run_edition(
     receives the seconds each stage took (ingest, select, cluster, summarize, render).
     """
     check_inbox(settings.inbox)
+    check_output(settings.output)
     day = edition_date(settings, clock, date)
     stages: dict[str, float] = {} if timings is None else timings
     mark = time.perf_counter()
@@ -589,10 +597,10 @@ def run_edition(
             render.write_archive(settings.output, store.editions())
             lap("render")
             log.info(
-                "edition %s written: %d stories from %d articles -> %s",
+                "edition %s written: %s from %s -> %s",
                 day.isoformat(),
-                len(stories),
-                digest.article_count,
+                plural(len(stories), "story"),
+                plural(digest.article_count, "article"),
                 settings.output / day.isoformat(),
             )
             return replace(digest, outputs=outputs)
@@ -670,6 +678,7 @@ class Status:
 
 
 def status(settings: Settings) -> Status:
+    check_output(settings.output)
     with Store(settings.store_path) as store:
         editions = store.editions()
         return Status(

@@ -40,9 +40,9 @@ from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
 from .deliver import SendReport, send_edition
-from .errors import ConfigError, DeliveryError, DigestError, NothingNewError
+from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError
 from .ingest import is_candidate
-from .pipeline import check_inbox, ingest, prepare_edition, run_edition
+from .pipeline import check_inbox, check_output, ingest, plural, prepare_edition, run_edition
 from .store import EditionLock
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ class Daemon:
         self.tz = settings.tz
         self.trigger = build_trigger(self.schedule, self.tz)  # configuration errors surface before anything starts
         check_inbox(settings.inbox)
+        check_output(settings.output)
         # With [email] configured, each edition is mailed after it is made (exactly once per recipient).
         self.deliver = deliver or (send_and_log if settings.email is not None else None)
         self.stop = threading.Event()
@@ -193,6 +194,7 @@ class Daemon:
         self.scheduler: Any = None
         self.observer: Any = None
         self.reader: threading.Thread | None = None
+        self.watched: tuple[int, int] | None = None  # (device, inode) of the inbox being watched
 
     # the edition job ------------------------------------------------------------------------
     def make_edition(self, reason: str) -> None:
@@ -211,12 +213,12 @@ class Daemon:
             log.exception("edition job failed after %.1f s with an unexpected error", time.monotonic() - started)
             return
         log.info(
-            "edition job finished in %.1f s: edition %s, %d articles, %d stories, %d files set aside",
+            "edition job finished in %.1f s: edition %s, %s, %s, %s set aside",
             time.monotonic() - started,
             digest.date.isoformat(),
-            digest.article_count,
-            len(digest.stories),
-            len(digest.quarantined),
+            plural(digest.article_count, "article"),
+            plural(len(digest.stories), "story"),
+            plural(len(digest.quarantined), "file"),
         )
         if self.deliver is not None:
             try:
@@ -241,7 +243,7 @@ class Daemon:
         except Exception:
             log.exception("preparing the next edition failed with an unexpected error (it will be made in full)")
             return
-        log.info("next edition prepared in %.1f s: %d story(ies) so far", time.monotonic() - started, stories)
+        log.info("next edition prepared in %.1f s: %s so far", time.monotonic() - started, plural(stories, "story"))
 
     def _prepare_soon(self) -> None:
         """Prepare the next edition once no new article has come for a while (each arrival defers it)."""
@@ -286,10 +288,10 @@ class Daemon:
                 continue
             if report.files_read:
                 log.info(
-                    "inbox: read %d file(s) as they arrived in %.1f s: %d new article(s), %d set aside",
-                    report.files_read,
+                    "inbox: read %s as they arrived in %.1f s: %s, %d set aside",
+                    plural(report.files_read, "file"),
                     time.monotonic() - started,
-                    report.articles_added,
+                    plural(report.articles_added, "new article"),
                     len(report.quarantined),
                 )
             if report.articles_added:
@@ -298,12 +300,47 @@ class Daemon:
             timeout = settle if report.unsettled else None
 
     def _start_watching(self) -> None:
+        self.observer = self._observe()
+        self.reader = threading.Thread(target=self._read_inbox, name="digest-reader", daemon=True)
+        self.reader.start()
+
+    @staticmethod
+    def _identity(folder: Path) -> tuple[int, int] | None:
+        try:
+            info = folder.stat()
+        except OSError:
+            return None
+        return (info.st_dev, info.st_ino)
+
+    def _check_inbox_moved(self) -> None:
+        """Watch the inbox anew when it was moved away or replaced by another folder of the same name.
+
+        The watcher follows the folder it was given, wherever it moves: without this, files put in a
+        recreated inbox would wait for the next re-scan, silently.
+        """
+        now = self._identity(self.settings.inbox)
+        if now == self.watched:
+            return
+        if now is None:
+            log.warning("the inbox %s is gone; it is watched again once it is back", self.settings.inbox)
+        else:
+            log.warning("the inbox %s was moved or replaced; watching the new folder", self.settings.inbox)
+            if self.observer is not None:
+                self.observer.stop()
+                self.observer.join()
+            self.observer = self._observe()
+            self.changed.set()  # files already in the new folder are read at once
+        self.watched = now
+
+    def _observe(self) -> Any:
+        """Start watching the inbox (file-system events, or polling); return the observer."""
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
         from watchdog.observers import Observer
         from watchdog.observers.polling import PollingObserver
 
         inbox = self.settings.inbox
         changed = self.changed
+        self.watched = self._identity(inbox)
 
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event: FileSystemEvent) -> None:
@@ -330,9 +367,7 @@ class Daemon:
             observer.schedule(Handler(), str(inbox), recursive=True)
             observer.start()
             log.info("watching %s for new articles (polling every %g s)", inbox, self.schedule.poll_seconds)
-        self.observer = observer
-        self.reader = threading.Thread(target=self._read_inbox, name="digest-reader", daemon=True)
-        self.reader.start()
+        return observer
 
     # the schedule ---------------------------------------------------------------------------------
     def _start_scheduler(self) -> None:
@@ -411,7 +446,12 @@ class Daemon:
 
     def run(self) -> None:
         """Start everything, then block until SIGTERM/SIGINT."""
-        self.lock.acquire(wait=1.0)
+        try:
+            self.lock.acquire(wait=1.0)
+        except LockBusyError:
+            holder = self.lock.holder()
+            who = f" (pid {holder})" if holder else ""
+            raise LockBusyError(f"another digest serve is already running on this store{who}; stop it first") from None
         if self.lock.previous_holder:
             log.warning(
                 "a previous digest serve (pid %d) ended without stopping cleanly; taking over",
@@ -431,6 +471,7 @@ class Daemon:
                 try:
                     request = self.requests.get(timeout=1.0)
                 except queue.Empty:
+                    self._check_inbox_moved()
                     continue
                 if request == "stop":
                     break

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,72 @@ def test_no_new_articles_write_nothing_and_mail_nothing(tmp_path, smtp):
     assert "no new articles since the edition of 2019-11-04; nothing written" in again.stderr
     status = digest("status", "--config", str(config))
     assert "last edition:     2019-11-04" in status.stdout and server.mailbox.received == []
+
+
+def test_output_naming_a_file_is_one_line(tmp_path):
+    afile = tmp_path / "output.txt"
+    afile.write_text("not a folder")
+    for command in ("run", "status", "serve"):
+        result = digest(command, "--inbox", str(SEEDS), "--output", str(afile), "--timezone", "UTC")
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.splitlines() == [
+            f"digest: error: the output {afile} is not a folder; fix --output or output in digest.toml"
+        ]
+
+
+def test_status_into_a_closed_pipe_exits_quietly(tmp_path):
+    read, write = os.pipe()
+    os.close(read)  # `digest status | head -1`, with head already gone
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "digest", "status", "--inbox", str(SEEDS), "--output", str(tmp_path)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 141 and result.stderr == ""
+
+
+def test_help_is_wrapped_to_the_terminal():
+    for command in ("run", "serve", "send", "summarize", "doctor", "status"):
+        result = digest(command, "--help", env={"COLUMNS": "64"})
+        assert result.returncode == 0
+        assert [line for line in result.stdout.splitlines() if len(line) > 64] == [], command
+
+
+def test_status_and_doctor_count_the_same_files_waiting(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SEEDS / "000_7c368ac86b694baf.txt", inbox)
+    where = ("--inbox", str(inbox), "--output", str(tmp_path / "out"), "--timezone", "UTC")
+    assert digest("run", *where, "--no-pdf").returncode == 0
+    shutil.copy(SEEDS / "001_90c3d18951d23e06.txt", inbox)
+    status = digest("status", *where)
+    doctor = digest("doctor", *where)
+    assert "to read:          1 file not read yet" in status.stdout
+    assert f"inbox   {inbox}: 1 file not read yet" in doctor.stdout
+    assert "(1 story, 1 article, made" in status.stdout
+
+
+def test_control_characters_in_names_and_text_never_reach_the_terminal_raw(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = "bad\n12:00:00 ERROR forged\x1b[2J\u202e.txt"
+    (inbox / name).write_bytes(bytes(range(256)) * 20)  # set aside, by name, in the log and in status
+    article = inbox / "esc.json"
+    text = "The harbour bridge \x1b[31mreopened\x1b[0m to traffic on Monday after two years of repairs, officials said."
+    article.write_text(json.dumps({"title": "Harbour", "text": text + " The work finished a month early."}))
+    where = ("--inbox", str(inbox), "--output", str(tmp_path / "out"), "--timezone", "UTC", "--no-pdf")
+    results = [digest("run", *where), digest("status", *where[:6]), digest("summarize", str(article))]
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        for text in (result.stdout, result.stderr):
+            assert "\x1b" not in text and "\u202e" not in text, text
+            assert not any(line.startswith("12:00:00 ERROR forged") for line in text.splitlines())
+    assert "set aside bad\\n12:00:00 ERROR forged\\x1b[2J\\u202e.txt" in results[0].stderr
+    assert "bad\\n12:00:00 ERROR forged" in results[1].stdout
+    assert "The harbour bridge \\x1b[31mreopened\\x1b[0m to traffic" in results[2].stdout

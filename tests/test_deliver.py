@@ -599,7 +599,7 @@ def test_cli_send_prints_one_line_per_recipient(smtp, edition_output, tmp_path, 
         "sent     ada@example.org    250 2.0.0 Ok: queued as Q1",
         "failed   grace@example.org  550 5.1.1 <grace@example.org>: no such mailbox here",
     ]
-    assert "digest: error: 1 of 2 recipient(s) did not get the edition" in first.stderr
+    assert "digest: error: 1 of 2 recipients did not get the edition" in first.stderr
 
     monkeypatch.chdir(tmp_path)
     code, out, err = main_in_process("send", "--date", "2019-11-05")

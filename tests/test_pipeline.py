@@ -85,7 +85,7 @@ def test_prepared_work_gives_the_same_edition_and_follows_new_articles(tmp_path,
     assert prepare_edition(settings, clock=clock, date=date(2019, 11, 4)) == 1
     with caplog.at_level(logging.INFO, logger="digest"):
         run_edition(settings, clock=clock, date=date(2019, 11, 4))
-    assert "the grouping of these 1 articles was prepared earlier" in caplog.text
+    assert "the grouping of these 1 article was prepared earlier" in caplog.text
     # other summary lengths are summaries of their own
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="digest"):

@@ -18,7 +18,7 @@ import pytest
 from digest.config import ScheduleSettings, Settings
 from digest.errors import ConfigError
 from digest.pipeline import ingest
-from digest.scheduler import build_trigger, daemon_state
+from digest.scheduler import build_trigger, daemon_lock, daemon_state
 from digest.store import Store
 
 from .conftest import REPO, SEEDS
@@ -88,6 +88,35 @@ def test_a_file_still_being_written_is_left_for_later(tmp_path):
     with Store(settings.store_path) as store:
         (article,) = store.articles_for_edition("2026-11-23")
     assert article.sentences[-1].startswith("“We are sure that the Iraqi government")  # the end of the whole file
+
+
+def test_a_file_dated_in_the_future_settles_and_is_read(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=tmp_path / "out", timezone="UTC", pdf=False)
+    future = inbox / "future.txt"
+    future.write_text(SEED_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    tomorrow = time.time() + 86400
+    os.utime(future, (tomorrow, tomorrow))
+    time.sleep(0.6)
+    # left alone for the settle time: read now, not looked at again (and the inbox listed) every settle time
+    report = ingest(settings, settle_seconds=0.5)
+    assert (report.files_read, report.articles_added, report.unsettled) == (1, 1, 0)
+    assert ingest(settings, settle_seconds=0.5).unsettled == 0
+
+
+def test_a_second_daemon_is_refused_without_advice_it_cannot_take(tmp_path):
+    path = config(tmp_path)
+    lock = daemon_lock(Settings(output=tmp_path / "out"))
+    lock.acquire()
+    try:
+        second = digest("serve", "--config", str(path))
+    finally:
+        lock.release()
+    assert second.returncode == 3
+    assert second.stderr.splitlines() == [
+        f"digest: error: another digest serve is already running on this store (pid {os.getpid()}); stop it first"
+    ]
 
 
 def test_no_daemon_state_on_a_new_store(tmp_path):
@@ -181,7 +210,7 @@ def test_daemon_reads_arrivals_publishes_on_time_and_stops_cleanly(tmp_path):
         daemon.wait_for("watching")
         # a file arrives: it is read without any manual run, long before the edition
         shutil.copy(SEED_FILES[0], tmp_path / "inbox" / "first.txt")
-        log = daemon.wait_for("inbox: read 1 file(s) as they arrived")
+        log = daemon.wait_for("inbox: read 1 file as they arrived")
         assert "edition job started" not in log
         # a second instance on the same store is refused, clearly
         second = digest("serve", "--config", str(tmp_path / "digest.toml"))
@@ -189,10 +218,10 @@ def test_daemon_reads_arrivals_publishes_on_time_and_stops_cleanly(tmp_path):
         assert "another digest serve is already running on this store (pid" in second.stderr
         status = digest("status", "--config", str(tmp_path / "digest.toml"))
         assert f"daemon:           running (pid {daemon.process.pid}), next edition" in status.stdout
-        assert "waiting:          1 article(s)" in status.stdout
+        assert "waiting:          1 article for" in status.stdout
         # once the inbox has been quiet for a while, the next edition is prepared ahead
         log = daemon.wait_for("next edition prepared")
-        assert "next edition prepared in" in log and ": 1 story(ies) so far" in log
+        assert "next edition prepared in" in log and ": 1 story so far" in log
         # the edition appears at the scheduled time, with the article read earlier, and only
         # renders what was prepared
         log = daemon.wait_for("edition job finished")
@@ -203,7 +232,7 @@ def test_daemon_reads_arrivals_publishes_on_time_and_stops_cleanly(tmp_path):
         assert len(edition(tmp_path)["stories"]) == 1
         # a file arriving after the edition waits for the next one
         shutil.copy(SEED_FILES[4], tmp_path / "inbox" / "later.txt")
-        daemon.wait_for("inbox: read 1 file(s) as they arrived", count=2)
+        daemon.wait_for("inbox: read 1 file as they arrived", count=2)
     finally:
         code = daemon.stop()
     assert code == 0, daemon.text()
@@ -211,7 +240,7 @@ def test_daemon_reads_arrivals_publishes_on_time_and_stops_cleanly(tmp_path):
     assert leftovers(tmp_path) == []
     status = digest("status", "--config", str(tmp_path / "digest.toml"))
     assert "daemon:           not running" in status.stdout
-    assert "waiting:          1 article(s)" in status.stdout
+    assert "waiting:          1 article for" in status.stdout
 
 
 @pytest.mark.slow
@@ -257,7 +286,7 @@ def test_manual_runs_beside_the_daemon(tmp_path):
         daemon.wait_for("polling every 0.3 s")
         for path in SEED_FILES:
             shutil.copy(path, tmp_path / "inbox")
-        daemon.wait_for("inbox: read 5 file(s) as they arrived")
+        daemon.wait_for("inbox: read 5 files as they arrived")
         # ask the daemon for an edition, and at the same time make one by hand
         asked = digest("run", "--via-daemon", "--config", str(tmp_path / "digest.toml"))
         assert asked.returncode == 0 and f"pid {daemon.process.pid}" in asked.stdout
@@ -285,7 +314,7 @@ def test_sigterm_during_an_edition_finishes_it_and_leaves_nothing_behind(tmp_pat
     for path in SEED_FILES:
         shutil.copy(path, tmp_path / "inbox")
     daemon = Daemon(tmp_path)
-    daemon.wait_for("inbox: read 5 file(s) as they arrived")
+    daemon.wait_for("inbox: read 5 files as they arrived")
     assert digest("run", "--via-daemon", "--config", str(tmp_path / "digest.toml")).returncode == 0
     daemon.wait_for("edition job started")
     assert daemon.stop() == 0
@@ -333,3 +362,22 @@ def test_the_daemon_mails_each_edition_once(tmp_path, smtp):
     message = server.mailbox.messages()[0]
     assert message["Subject"].startswith("Daily digest — ")
     assert any(part.get_filename() for part in message.iter_attachments())
+
+
+@pytest.mark.slow
+def test_an_inbox_moved_and_recreated_is_watched_again(tmp_path):
+    config(tmp_path)
+    daemon = Daemon(tmp_path)
+    try:
+        daemon.wait_for("watching")
+        (tmp_path / "inbox").rename(tmp_path / "inbox.old")
+        daemon.wait_for("is gone; it is watched again once it is back", timeout=20)
+        (tmp_path / "inbox").mkdir()
+        log = daemon.wait_for("was moved or replaced; watching the new folder", timeout=20)
+        shutil.copy(SEED_FILES[0], tmp_path / "inbox" / "first.txt")
+        # read as it arrives, not at the next re-scan minutes later
+        log = daemon.wait_for("inbox: read 1 file as they arrived", timeout=20)
+    finally:
+        code = daemon.stop()
+    assert code == 0, daemon.text()
+    assert log.count("for new articles (file-system events)") == 2
