@@ -49,9 +49,12 @@ def test_a_file_name_that_is_not_utf8_is_read_and_stops_nothing(tmp_path):
         handle.write(b"binary")
     output = tmp_path / "out"
     flags = ("--inbox", str(inbox), "--output", str(output))
-    result = digest("run", *flags, "--date", DATE, "--no-pdf")
+    log_file = tmp_path / "digest.log"
+    result = digest("run", *flags, "--date", DATE, "--no-pdf", env={"DIGEST_LOG_FILE": str(log_file)})
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "set aside notes\\xff.bin: unsupported file type" in result.stderr
+    assert "set aside notes\\xff.bin: unsupported file type" in log_file.read_text(encoding="utf-8")
+    assert "Logging error" not in result.stderr
     data = json.loads((output / DATE / "digest.json").read_text(encoding="utf-8"))
     paths = {a["path"] for story in data["stories"] for a in story["articles"]}
     assert paths == {str(inbox / SEED), f"{inbox}/caf\\xe9.txt"}
