@@ -253,6 +253,19 @@ Only one daemon runs per store.""",
     )
     _add_location_flags(state)
     _add_output_flags(state)
+
+    backup = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the state database",
+        description="Copy the state database (what was read and published, and to whom it was mailed) "
+        "while digest serve may be running, to --to or to STORE.backup-YYYYmmdd-HHMMSS beside it; prints "
+        "the copy's path. To restore: stop digest serve, then copy the backup over the store file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_location_flags(backup)
+    _add_output_flags(backup)
+    backup.add_argument("--to", type=Path, metavar="FILE", help="where to write the copy (a file, or a folder)")
     return parser
 
 
@@ -437,6 +450,13 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from .store import backup_store
+
+    print(backup_store(_settings(args).store_path, args.to))
+    return 0
+
+
 COMMANDS = {
     "run": _cmd_run,
     "serve": _cmd_serve,
@@ -444,6 +464,7 @@ COMMANDS = {
     "doctor": _cmd_doctor,
     "summarize": _cmd_summarize,
     "status": _cmd_status,
+    "backup": _cmd_backup,
 }
 
 

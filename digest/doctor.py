@@ -107,32 +107,43 @@ def check_store(settings: Settings) -> Iterator[Check]:
     if not path.exists():
         yield _ok("store", f"{path} does not exist yet; the first run creates it")
         return
+    unwritable = Check(
+        "store",
+        "fail",
+        f"{path} or its folder cannot be written",
+        f"make {path.parent} and {path.name} writable by this user (is the file system mounted read-only?)",
+    )
+    writable = _writable(path.parent) and os.access(path, os.W_OK)
+    restore = (
+        f"stop digest serve and copy your last 'digest backup' over {path}; do not delete it: "
+        "a new store would publish and mail every article again"
+    )
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         try:
-            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+            problems = [row[0] for row in db.execute("PRAGMA integrity_check(5)")]
             version = db.execute("PRAGMA user_version").fetchone()[0]
             mode = db.execute("PRAGMA journal_mode").fetchone()[0]
         finally:
             db.close()
-    except sqlite3.DatabaseError as exc:
-        yield Check(
-            "store", "fail", f"{path} is not a usable database ({exc})", f"move {path} away; the next run starts afresh"
-        )
+    except sqlite3.Error as exc:
+        if exc.sqlite_errorname.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            yield Check("store", "fail", f"{path} is damaged ({exc})", restore)
+        elif not writable:  # SQLite cannot even read a WAL database it cannot write beside
+            yield unwritable
+        else:
+            yield Check("store", "fail", f"{path} cannot be read ({exc})", f"give this user read access to {path}")
         return
-    if integrity != "ok":
-        yield Check(
-            "store",
-            "fail",
-            f"{path} is damaged: {integrity}",
-            f"move {path} away (keep a copy); the next run starts afresh",
-        )
+    if problems != ["ok"]:
+        yield Check("store", "fail", f"{path} is damaged: {'; '.join(problems)}", restore)
     elif version > SCHEMA_VERSION:
         yield Check("store", "fail", f"{path} has schema {version}, newer than this digest knows", "upgrade digest")
     elif version < SCHEMA_VERSION:
         yield Check("store", "warn", f"{path} has schema {version}; the next run upgrades it to {SCHEMA_VERSION}")
     else:
         yield _ok("store", f"{path}: integrity ok, schema {version}, journal {mode}")
+    if not writable:
+        yield unwritable
     from .scheduler import daemon_state
 
     daemon = daemon_state(settings)

@@ -26,7 +26,7 @@ from .continuity import earlier_stories, mark_continuing
 from .errors import ConfigError, InputError, NothingNewError
 from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
-from .store import EditionLock, EditionRecord, FileRecord, Store
+from .store import EditionLock, EditionRecord, FileRecord, Store, shown_path
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -134,7 +134,7 @@ def _read_task(batch: Sequence[tuple[Path, str, int]]) -> list[tuple[IngestResul
     """Read files; with each, the head lines of its documents (for spotting site furniture)."""
     results = []
     for path, key, max_bytes in batch:
-        result = read_file(path, max_bytes=max_bytes, display=key)
+        result = read_file(path, max_bytes=max_bytes, display=shown_path(key))
         results.append((result, [head_line_keys(doc) for doc in result.docs]))
     return results
 
@@ -298,13 +298,13 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
         if error is None and not articles:
             error = "no article text left after removing page furniture"
         if error and _changed_since(path, info):
-            log.info("%s changed or disappeared while it was being read; it is read again later", path.name)
+            log.info("%s changed or disappeared while it was being read; it is read again later", shown_path(path.name))
             continue
         status = "quarantined" if error else "ok"
         batch.append((FileRecord(key, info.st_size, info.st_mtime_ns, sha, status, error), [] if error else articles))
         if error:
-            log.warning("set aside %s: %s", path.name, error)
-            report.quarantined.append(Quarantined(key, error))
+            log.warning("set aside %s: %s", shown_path(path.name), error)
+            report.quarantined.append(Quarantined(shown_path(key), error))
         if len(batch) >= 500:
             report.articles_added += store.record_files(batch, now, version)
             batch = []
@@ -580,7 +580,7 @@ def run_edition(
             mark = time.perf_counter()
             earlier = earlier_stories(store, settings.output, store.editions(), day)
             stories = mark_continuing(stories, earlier)
-            quarantined = tuple(Quarantined(p, r) for p, r in store.quarantined(report.inbox_paths))
+            quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
             digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
             previous = [e for e in store.editions() if e.date != day.isoformat()]
             outputs = render.write_edition(
@@ -688,5 +688,6 @@ def status(settings: Settings) -> Status:
             store.waiting_count(),
             len(files_to_read(settings.inbox, store.files())),
             editions[0] if editions else None,
-            [(path, reason) for path, reason in store.quarantined() if os.path.lexists(path)],  # still there
+            # those still there, named so that they can be printed
+            [(shown_path(path), reason) for path, reason in store.quarantined() if os.path.lexists(path)],
         )

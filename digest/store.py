@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -99,6 +100,72 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def shown_path(path: str) -> str:
+    """A file name as text that can be printed, logged and written anywhere: bytes of the name that
+    are not UTF-8 (which Python holds as lone surrogates) are shown as ``\\xNN``."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
+def _stored_path(path: str) -> str | bytes:
+    """A file name as SQLite keeps it, losslessly: text, or the file system's bytes for a name
+    that is not UTF-8 (SQLite cannot take lone surrogates as text; a BLOB never equals a TEXT)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape")
+    return path
+
+
+def _loaded_path(value: str | bytes) -> str:
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
+
+
+def _is_full(exc: BaseException) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    return name == "SQLITE_FULL" or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _is_read_only(exc: BaseException) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or getattr(exc, "errno", None) in (
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+    )
+
+
+def _is_damaged(exc: BaseException) -> bool:
+    return getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
+def store_problem(path: Path, exc: BaseException) -> StoreError:
+    """The one line that says what went wrong with the store at ``path`` and the safe thing to do.
+
+    A full disk, a folder that cannot be written and a damaged file each have their own remedy;
+    none is to move the store away, which would publish and mail every article again.
+    """
+    detail = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    if _is_full(exc):
+        return StoreError(
+            f"the disk holding {path} is full ({detail}); free some space and run again (nothing is lost)"
+        )
+    if _is_read_only(exc):
+        return StoreError(
+            f"{path} or its folder cannot be written ({detail}); make both writable by this user "
+            "(digest doctor checks) and run again (nothing is lost)"
+        )
+    if _is_damaged(exc):
+        return StoreError(
+            f"{path} is damaged ({detail}); stop digest serve and copy your last 'digest backup' over it; "
+            "do not delete it: a new store would publish and mail every article again"
+        )
+    return StoreError(f"the state database {path} cannot be used ({detail})")
+
+
 def _features_json(article: Article) -> str:
     """An article's stored features; its shingle columns as base64 of little-endian uint32s."""
     import numpy as np
@@ -161,16 +228,19 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the state database {path}: {exc}") from None
+            raise store_problem(path, exc) from None
         self.db.row_factory = sqlite3.Row
         try:
             self.db.execute("PRAGMA busy_timeout = 30000")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             self.db.close()
-            raise StoreError(f"{path} is not a usable digest database ({exc}); move it away to start afresh") from None
+            raise store_problem(path, exc) from None
+        except StoreError:
+            self.db.close()
+            raise
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -190,7 +260,10 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): never hide the real error.
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -200,24 +273,25 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise store_problem(self.path, exc) from None
 
     # files -------------------------------------------------------------------------------
-    def file(self, path: str) -> FileRecord | None:
-        row = self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
-        return (
-            None
-            if row is None
-            else FileRecord(row["path"], row["size"], row["mtime_ns"], row["sha256"], row["status"], row["reason"])
+    @staticmethod
+    def _file(row: sqlite3.Row) -> FileRecord:
+        return FileRecord(
+            _loaded_path(row["path"]), row["size"], row["mtime_ns"], row["sha256"], row["status"], row["reason"]
         )
 
+    def file(self, path: str) -> FileRecord | None:
+        row = self.db.execute("SELECT * FROM files WHERE path = ?", (_stored_path(path),)).fetchone()
+        return None if row is None else self._file(row)
+
     def files(self) -> dict[str, FileRecord]:
-        rows = self.db.execute("SELECT * FROM files").fetchall()
-        return {
-            r["path"]: FileRecord(r["path"], r["size"], r["mtime_ns"], r["sha256"], r["status"], r["reason"])
-            for r in rows
-        }
+        records = (self._file(row) for row in self.db.execute("SELECT * FROM files").fetchall())
+        return {record.path: record for record in records}
 
     def record_file(self, record: FileRecord, now: str, articles: Sequence[Article] = (), features: str = "") -> int:
         """Record a file's state and its articles in one transaction; return new articles added."""
@@ -236,12 +310,23 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
                     "mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, status = excluded.status, "
                     "reason = excluded.reason, seen_at = excluded.seen_at",
-                    (record.path, record.size, record.mtime_ns, record.sha256, record.status, record.reason, now),
+                    (
+                        _stored_path(record.path),
+                        record.size,
+                        record.mtime_ns,
+                        record.sha256,
+                        record.status,
+                        record.reason,
+                        now,
+                    ),
                 )
                 for article in articles:
                     known = db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (article.id,)).fetchone()
                     if known:  # the same article again (re-dropped, renamed, or a copy): keep one
-                        db.execute("UPDATE articles SET path = ? WHERE content_hash = ?", (article.path, article.id))
+                        db.execute(
+                            "UPDATE articles SET path = ? WHERE content_hash = ?",
+                            (_stored_path(article.path), article.id),
+                        )
                         continue
                     db.execute(
                         "INSERT INTO articles (id, content_hash, path, title, dek, source, url, published, "
@@ -250,7 +335,7 @@ class Store:
                         (
                             article.id,
                             article.id,
-                            article.path,
+                            _stored_path(article.path),
                             article.title,
                             article.dek,
                             article.source,
@@ -273,15 +358,18 @@ class Store:
     def forget_files(self, paths: Sequence[str]) -> None:
         """Drop the records of set-aside files that left the inbox (they gave no articles)."""
         with self.transaction() as db:
-            db.executemany("DELETE FROM files WHERE path = ? AND status = 'quarantined'", [(p,) for p in paths])
+            db.executemany(
+                "DELETE FROM files WHERE path = ? AND status = 'quarantined'", [(_stored_path(p),) for p in paths]
+            )
 
     def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
-        self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
+        self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, _stored_path(path)))
 
     def quarantined(self, paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
         rows = self.db.execute("SELECT path, reason FROM files WHERE status = 'quarantined' ORDER BY path").fetchall()
+        found = [(_loaded_path(r["path"]), r["reason"] or "") for r in rows]
         wanted = None if paths is None else set(paths)
-        return [(r["path"], r["reason"] or "") for r in rows if wanted is None or r["path"] in wanted]
+        return [(path, reason) for path, reason in found if wanted is None or path in wanted]
 
     def _rows_in(self, select: str, values: Sequence[str], *before: str) -> Iterator[sqlite3.Row]:
         """Rows of ``select`` (ending in the column to match) whose column is one of ``values``;
@@ -325,7 +413,7 @@ class Store:
             shingles = _unpack_columns(stored["shingles"])
         return Article(
             id=row["id"],
-            path=row["path"],
+            path=_loaded_path(row["path"]),
             title=row["title"],
             source=row["source"],
             url=row["url"],
@@ -354,8 +442,13 @@ class Store:
                 select + "WHERE edition IS NULL OR edition = ? ORDER BY ingested_at, id", (date,)
             ).fetchall()
         else:
-            wanted = set(paths)
-            rows = [r for r in self.db.execute(select + "ORDER BY ingested_at, id") if r["path"] in wanted]
+            # an article names its file as shown (see shown_path)
+            wanted = {shown_path(p) for p in paths}
+            rows = [
+                r
+                for r in self.db.execute(select + "ORDER BY ingested_at, id")
+                if shown_path(_loaded_path(r["path"])) in wanted
+            ]
         return [self._article(r, features) for r in rows]
 
     def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
@@ -467,6 +560,35 @@ class Store:
         return record
 
 
+def backup_store(store_path: Path, to: Path | None = None) -> Path:
+    """Write a consistent copy of the store to ``to`` (a file, or a folder to put it in), by default
+    ``<store>.backup-YYYYmmdd-HHMMSS`` beside it; return the copy's path.
+
+    SQLite's online backup: a daemon or a run may go on using the store meanwhile. The copy is
+    written under a temporary name and renamed, so it appears whole or not at all. To restore,
+    stop the daemon and copy the backup over the store file.
+    """
+    if not store_path.is_file():
+        raise StoreError(f"there is no state database at {store_path} to back up")
+    name = f"{store_path.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}"
+    target = store_path.with_name(name) if to is None else to / name if to.is_dir() else to
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()  # left by a backup that was stopped
+        with (
+            contextlib.closing(sqlite3.connect(store_path, timeout=30)) as source,
+            contextlib.closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise store_problem(store_path if _is_damaged(exc) else target, exc) from None
+    return target
+
+
 class EditionLock:
     """An exclusive lock beside the store: ``edition`` while an edition is made, ``ingest`` while
     the inbox is read into the store, ``daemon`` while ``digest serve`` runs.
@@ -482,11 +604,31 @@ class EditionLock:
         self._fd: int | None = None
         self.previous_holder: int | None = None
 
+    def _open(self) -> int:
+        """Open (or create) the lock file, never through a symbolic link, and only if it is a
+        regular file of this user's: the lock writes into it, and must not write anywhere else."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StoreError(
+                    f"the lock file {self.path} is a symbolic link; remove it (digest makes its own) and run again"
+                ) from None
+            if exc.errno in (errno.EISDIR, errno.ENXIO):
+                raise StoreError(f"the lock file {self.path} is not a regular file; remove it and run again") from None
+            raise store_problem(self.path, exc) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            os.close(fd)
+            what = "not a regular file" if not stat.S_ISREG(info.st_mode) else f"owned by another user ({info.st_uid})"
+            raise StoreError(f"the lock file {self.path} is {what}; remove it and run again")
+        return fd
+
     def acquire(self, wait: float = 0.0) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + wait
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -501,7 +643,7 @@ class EditionLock:
                 continue
             # The file may have been removed by the previous holder after we opened it.
             try:
-                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+                same = os.fstat(fd).st_ino == os.lstat(self.path).st_ino
             except FileNotFoundError:
                 same = False
             if not same:
@@ -510,22 +652,32 @@ class EditionLock:
             # A pid still written here belongs to a holder that died without releasing the lock.
             left = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             self.previous_holder = int(left) if left.isdigit() and int(left) != os.getpid() else None
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+            except OSError as exc:
+                os.close(fd)
+                raise store_problem(self.path, exc) from None
             self._fd = fd
             return
 
     def holder(self) -> int | None:
         try:
-            text = self.path.read_text().strip()
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return None
+        try:
+            text = os.read(fd, 32).decode("ascii", "replace").strip()
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
         return int(text) if text.isdigit() else None
 
     def held_by(self) -> int | None:
         """The pid of the live process holding this lock, or None if nobody holds it."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return None
         try:

@@ -57,7 +57,7 @@ def test_problems_are_named_with_their_fix(tmp_path, monkeypatch):
     )
     results = {c.area: c for c in diagnose(settings)}
     assert results["inbox"].status == "fail" and "create it" in results["inbox"].fix
-    assert results["store"].status == "fail" and f"move {store} away" in results["store"].fix
+    assert results["store"].status == "fail" and f"copy your last 'digest backup' over {store}" in results["store"].fix
     assert results["e-mail"].status == "fail" and "refused the connection" in results["e-mail"].detail
     missing = Settings(
         inbox=tmp_path,

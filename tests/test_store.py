@@ -42,7 +42,7 @@ def test_newer_schema_and_garbage_are_refused(tmp_path):
         Store(path)
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="not a usable"):
+    with pytest.raises(StoreError, match="is damaged"):
         Store(junk)
 
 
