@@ -230,11 +230,16 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every control, line or paragraph separator turned into a space, runs collapsed.
+    """``text`` with every control, line or paragraph separator turned into a space, runs collapsed,
+    and every format character (category Cf: U+202E, U+200B, U+2066-2069, ...) left out.
 
-    Story titles come from article files; a line break in one must never start a new header.
+    Story titles come from article files; a line break in one must never start a new header, and
+    a right-to-left override must not make a subject or title read as something else.
     """
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    cleaned = "".join(
+        " " if (category := unicodedata.category(ch)) in ("Cc", "Zl", "Zp") else "" if category == "Cf" else ch
+        for ch in text
+    )
     return " ".join(cleaned.split())
 
 

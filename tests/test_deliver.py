@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -287,6 +288,23 @@ def test_a_line_break_in_a_story_title_cannot_add_a_header(smtp, make_settings, 
     assert message["Subject"] == "Daily digest — 2019-11-03: Markets fall Bcc: mallory@evil.example Injected body"
     # the title is one line in the bodies too
     assert b"\nBcc:" not in raw and b"\nInjected body" not in raw
+
+
+def test_format_and_control_characters_never_reach_the_subject(smtp, make_settings, tmp_path):
+    """A right-to-left override (U+202E) would show the subject reversed: 'Markets fall' could read
+    as anything. Format characters (category Cf) are dropped, control characters become spaces."""
+    title = "\u202eMarkets\u202c fall\u200b\u2066 again\u2069\x1b[31m\u00ad\ufeff\x7fat noon\u2028today"
+
+    def edit(data: dict[str, Any]) -> None:
+        data["stories"][0]["title"] = title
+
+    server = smtp()
+    settings = make_settings(server.port, to=("ada@example.org",), subject="{top_story} ({day})")
+    edited_edition(settings, tmp_path / "edited", edit, pdf=False)
+    send_edition(settings, DAY, clock=clock, sleep=no_sleep)
+    subject = server.mailbox.messages()[0]["Subject"]
+    assert subject == "Markets fall again [31m at noon today (Sunday 3 November 2019)"
+    assert all(unicodedata.category(ch)[0] != "C" for ch in subject)
 
 
 # ---- exactly once ----------------------------------------------------------------------------
