@@ -421,14 +421,18 @@ def login(smtp: smtplib.SMTP, username: str, password: str, where: str) -> None:
 
 class _Watchdog:
     """Cuts the SMTP connections of one delivery attempt once it has run ``seconds``, or at once
-    when ``cancel`` is set (the daemon is stopping): no server can hold an attempt longer."""
+    when ``cancel`` is set (the daemon is stopping): no server can hold an attempt longer.
+
+    It keeps a duplicate descriptor of each connection's socket: shutting that down ends the
+    connection under any TLS layer wrapped around it later, even in the middle of a handshake.
+    """
 
     def __init__(self, seconds: float, cancel: threading.Event | None) -> None:
         self.seconds = seconds
         self.cancel = cancel
         self.expired = False  # the deadline passed
         self.cancelled = False
-        self._sessions: list[smtplib.SMTP] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="digest-smtp-deadline", daemon=True)
@@ -446,6 +450,8 @@ class _Watchdog:
         self._done.set()
         self._thread.join()
         _WATCHDOG.reset(self._token)
+        for sock in self._sockets:
+            sock.close()
 
     def _watch(self) -> None:
         end = time.monotonic() + self.seconds
@@ -454,45 +460,53 @@ class _Watchdog:
             if cancelled or time.monotonic() >= end:
                 with self._lock:
                     self.cancelled, self.expired = cancelled, not cancelled
-                    for smtp in self._sessions:
-                        _cut(smtp)
+                    for sock in self._sockets:
+                        _cut(sock)
                 return
 
-    def watch(self, smtp: smtplib.SMTP) -> None:
-        with self._lock:
-            self._sessions.append(smtp)
-            if self.tripped:
-                _cut(smtp)
+    def watch(self, sock: socket.socket) -> None:
+        """Cut ``sock``'s connection when time is up (at once if it is already)."""
+        with contextlib.suppress(OSError):  # a closed socket needs no watching
+            duplicate = socket.socket(fileno=os.dup(sock.fileno()))
+            with self._lock:
+                self._sockets.append(duplicate)
+                if self.tripped:
+                    _cut(duplicate)
 
 
 _WATCHDOG: ContextVar[_Watchdog | None] = ContextVar("digest_smtp_watchdog", default=None)
 
 
-def _cut(smtp: smtplib.SMTP) -> None:
-    """Shut the session's socket down: a read blocked on it in another thread returns at once."""
-    sock = smtp.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain call: leaves a TLS layer intact
+def _cut(sock: socket.socket) -> None:
+    """Shut the connection down: a read blocked on it in another thread returns at once."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
-def _watched(smtp: smtplib.SMTP, sock: socket.socket) -> socket.socket:
-    """Put a session's new socket in the care of the current attempt's watchdog, if any."""
-    smtp.sock = sock
+def _tripped() -> bool:
+    """Whether the current attempt's watchdog has cut its connections (what failed then is no clue)."""
+    watchdog = _WATCHDOG.get()
+    return watchdog is not None and watchdog.tripped
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    """Put a new connection in the care of the current attempt's watchdog, if any."""
     watchdog = _WATCHDOG.get()
     if watchdog is not None:
-        watchdog.watch(smtp)
+        watchdog.watch(sock)
     return sock
 
 
 class _SMTP(smtplib.SMTP):
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        return _watched(self, super()._get_socket(host, port, timeout))  # type: ignore[misc]
+        return _watched(super()._get_socket(host, port, timeout))  # type: ignore[misc]
 
 
 class _SMTP_SSL(smtplib.SMTP_SSL):
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        return _watched(self, super()._get_socket(host, port, timeout))  # type: ignore[misc]
+        # smtplib's own, with the plain connection watched before the TLS handshake starts
+        raw = _watched(socket.create_connection((host, port), timeout, self.source_address))
+        return self.context.wrap_socket(raw, server_hostname=self._host)  # type: ignore[attr-defined]
 
 
 def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLContext | None) -> smtplib.SMTP:
@@ -509,7 +523,7 @@ def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLCon
     except ssl.SSLCertVerificationError:
         raise
     except ssl.SSLError as exc:
-        if email.security == "ssl":
+        if email.security == "ssl" and not _tripped():
             raise DeliveryError(
                 f"{where} did not answer with TLS ({exc.reason or exc}); a server that starts in plain text "
                 "needs security = 'starttls'"
@@ -518,10 +532,7 @@ def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLCon
     except (TimeoutError, smtplib.SMTPServerDisconnected):
         # No greeting: perhaps the server waits for a TLS handshake (smtplib reports a timeout
         # while reading the greeting as a disconnection).
-        watchdog = _WATCHDOG.get()
-        if watchdog is not None and watchdog.tripped:
-            raise
-        if email.security != "ssl" and _speaks_tls(email.host, email.port, email.timeout):
+        if email.security != "ssl" and not _tripped() and _speaks_tls(email.host, email.port, email.timeout):
             raise DeliveryError(
                 f"{where} expects TLS from the start (like port 465): set security = 'ssl' in [email]"
             ) from None
@@ -761,7 +772,8 @@ def _send(
         with _Watchdog(deadline, cancel) as watchdog:
             try:
                 smtp = connect(email, password, context)
-                watchdog.watch(smtp)  # a session opened some other way is cut all the same
+                if smtp.sock is not None:  # a session opened some other way is cut all the same
+                    watchdog.watch(smtp.sock)
                 try:
                     delivery.hand_over(smtp, email)
                 finally:

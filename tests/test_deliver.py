@@ -6,6 +6,7 @@ attachment, the bookkeeping in the store, retries, refusals, TLS and login.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -715,8 +716,12 @@ class DrippingServer:
     """A real TCP server that greets with a '220-' continuation line every ``every`` seconds and
     never the last line: each read of the client succeeds well within its timeout, forever."""
 
-    def __init__(self, every: float) -> None:
+    def __init__(
+        self, every: float, first: bytes = b"", drip: bytes = b"220-mail.example.org getting ready\r\n"
+    ) -> None:
         self.every = every
+        self.first = first
+        self.drip = drip
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.2)
         self.port = self.listener.getsockname()[1]
@@ -735,12 +740,10 @@ class DrippingServer:
             threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
 
     def _drip(self, conn: socket.socket) -> None:
-        with conn:
+        with conn, contextlib.suppress(OSError):  # OSError: the client hung up
+            conn.sendall(self.first)
             while not self.stopped.is_set():
-                try:
-                    conn.sendall(b"220-mail.example.org still getting ready\r\n")
-                except OSError:
-                    return  # the client hung up
+                conn.sendall(self.drip)
                 self.stopped.wait(self.every)
 
     def close(self) -> None:
@@ -798,6 +801,19 @@ def test_each_attempt_has_its_own_deadline_and_the_store_says_why(dripping, make
     assert dripping.connections == 2
     status, reply, _ = deliveries(settings)["ada@example.org"]
     assert status == "failed" and reply is not None and "1 s deadline" in reply
+
+
+def test_a_tls_handshake_that_drips_is_cut_at_the_deadline(make_settings):
+    """Implicit TLS: the server starts a 16 kB handshake record and sends it one byte at a time."""
+    server = DrippingServer(every=0.5, first=b"\x16\x03\x03\x40\x00", drip=b"\x00")
+    try:
+        settings = make_settings(server.port, security="ssl", timeout=5.0, deadline=1.0, retries=0)
+        started = time.monotonic()
+        with pytest.raises(DeliveryError, match=r"did not finish within the 1 s deadline"):
+            send_edition(settings, DAY, clock=clock, sleep=no_sleep)
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()
 
 
 def test_a_stopping_daemon_cuts_a_delivery_short(dripping, make_settings):
