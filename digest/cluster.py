@@ -11,6 +11,7 @@ Near-duplicate copies are always kept together.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import re
 import unicodedata
@@ -23,6 +24,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix, diags, hstack
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
@@ -32,6 +34,8 @@ from .features import article_entities
 from .models import Article
 from .segment import content_terms
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ClusterParams:
@@ -39,6 +43,9 @@ class ClusterParams:
     entity_weight: float = 1.0  # weight of the names-and-numbers block against the words block
     date_window_days: int = 14  # known publication dates further apart than this never link
     lead_sentences: int = 5  # sentences at the top of an article count twice
+    # Articles grouped at once by average linkage, which needs their n × n similarities in memory
+    # (4,000 take about 0.4 GB); a larger connected group is split first (see _pieces).
+    max_component: int = 4000
 
 
 _PLAIN_WORD = re.compile(r"[a-z]+|[a-z]{2,}'s")
@@ -174,9 +181,9 @@ def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterP
 
 def _pairs_above(
     matrix: csr_matrix, bar: float, days: np.ndarray | None = None, window: int = 0, block: int = 1000
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (i < j) whose vectors' dot product is at least ``bar``; with ``days``, also no
-    more than ``window`` days apart (an unknown day rules nothing out).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row pairs (i < j) whose vectors' dot product is at least ``bar``, and those products; with
+    ``days``, only pairs no more than ``window`` days apart (an unknown day rules nothing out).
 
     Article vectors share common words, so the all-pairs product is nearly dense: it is made a
     block of rows at a time, against the rows after the block only (the product is symmetric),
@@ -186,6 +193,7 @@ def _pairs_above(
     transposed = matrix.T.tocsr()
     rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    values: list[np.ndarray] = [np.zeros(0)]
     for start in range(0, n, block):
         part = csr_matrix(matrix[start : start + block] @ transposed[:, start:])
         hit = np.flatnonzero(part.data >= bar)
@@ -196,7 +204,8 @@ def _pairs_above(
             keep &= ~(np.abs(days[row] - days[col]) > window)  # NaN (unknown) compares False: kept
         rows.append(row[keep])
         cols.append(col[keep])
-    return np.concatenate(rows), np.concatenate(cols)
+        values.append(part.data[hit][keep])
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(values)
 
 
 def cluster(
@@ -216,10 +225,11 @@ def cluster(
     # Average linkage joins two groups only when their average similarity reaches the threshold,
     # so only when some pair across them does: no story spans two components of the graph of
     # such pairs (copies count as alike), and each component can be clustered on its own.
-    linked, to = _pairs_above(matrix, params.threshold - 1e-9, days, params.date_window_days)
+    linked, to, alike = _pairs_above(matrix, params.threshold - 1e-9, days, params.date_window_days)
     first_copy = np.unique(copies, return_index=True)[1][copies]
     edges = (np.concatenate([linked, np.arange(len(copies))]), np.concatenate([to, first_copy]))
-    graph = csr_matrix((np.ones(len(edges[0]), dtype=np.int8), edges), shape=(len(articles), len(articles)))
+    weights = np.concatenate([alike, np.ones(len(copies))])  # a copy is as alike as can be
+    graph = csr_matrix((weights, edges), shape=(len(articles), len(articles)))
     _, component = connected_components(graph, directed=False)
     groups: list[list[int]] = []
     for label in np.unique(component):
@@ -227,21 +237,75 @@ def cluster(
         if len(members) == 1:
             groups.append([int(members[0])])
             continue
-        # The same sums as in the all-pairs product, row by row, for this component only.
-        rows = matrix[members]
-        sub = (rows @ rows.T).toarray()
-        sub[np.abs(days[members][:, None] - days[members][None, :]) > params.date_window_days] = 0.0
-        same_copy = copies[members][:, None] == copies[members][None, :]
-        sub[same_copy] = 1.0
-        np.fill_diagonal(sub, 1.0)
-        distance = np.clip(1.0 - sub, 0.0, 1.0)
-        condensed = distance[np.triu_indices(len(members), k=1)]
-        tree = linkage(condensed, method="average")
-        labels = fcluster(tree, t=1.0 - params.threshold, criterion="distance")
-        for value in np.unique(labels):
-            groups.append([int(i) for i in members[labels == value]])
+        for piece, link in _pieces(members, graph, params):
+            if len(piece) == 1 or not link:
+                groups.append([int(i) for i in piece])
+                continue
+            labels = _average_linkage(matrix, piece, days, copies, params)
+            for value in np.unique(labels):
+                groups.append([int(i) for i in piece[labels == value]])
     groups.sort(key=lambda g: (-len(g), g[0]))
     return groups
+
+
+def _average_linkage(
+    matrix: csr_matrix, members: np.ndarray, days: np.ndarray, copies: np.ndarray, params: ClusterParams
+) -> np.ndarray:
+    """Story labels of ``members`` by average linkage of their dense similarities."""
+    # The same sums as in the all-pairs product, row by row, for these articles only.
+    rows = matrix[members]
+    sub = (rows @ rows.T).toarray()
+    sub[np.abs(days[members][:, None] - days[members][None, :]) > params.date_window_days] = 0.0
+    same_copy = copies[members][:, None] == copies[members][None, :]
+    sub[same_copy] = 1.0
+    np.fill_diagonal(sub, 1.0)
+    distance = np.clip(np.subtract(1.0, sub, out=sub), 0.0, 1.0, out=sub)  # in place: n × n is the big part
+    tree = linkage(squareform(distance, checks=False), method="average")
+    return np.asarray(fcluster(tree, t=1.0 - params.threshold, criterion="distance"))
+
+
+def _pieces(members: np.ndarray, graph: csr_matrix, params: ClusterParams) -> list[tuple[np.ndarray, bool]]:
+    """One connected component in pieces of at most ``params.max_component`` articles, each with
+    whether it is to be clustered (else it is one story as it is).
+
+    A larger component is cut into the connected components of a stricter graph: only pairs
+    halfway from the bar to 1 alike stay linked. A piece still too large is cut again, halfway
+    again, up to a bar of 0.99; a piece that is still larger than the limit then is held together
+    by chains of near-identical articles, and is one story without further clustering. Memory
+    stays bounded whatever the input; the price is that two pieces can no longer join.
+    """
+    done: list[tuple[np.ndarray, bool]] = []
+    todo = [(members, params.threshold)]
+    while todo:
+        part, bar = todo.pop()
+        if len(part) <= params.max_component:
+            done.append((part, True))
+            continue
+        stricter = 1.0 - (1.0 - bar) / 2
+        if stricter > 0.99:
+            log.warning(
+                "%d articles are all linked by near-identical pairs, more than the %d grouped at once; "
+                "they are kept together as one story",
+                len(part),
+                params.max_component,
+            )
+            done.append((part, False))
+            continue
+        sub = graph[part][:, part]
+        sub.data[sub.data < stricter - 1e-9] = 0.0
+        sub.eliminate_zeros()
+        count, label = connected_components(sub, directed=False)
+        log.warning(
+            "%d articles are linked into one group, more than the %d grouped at once; split where articles "
+            "are at least %.2f alike, into %d part(s)",
+            len(part),
+            params.max_component,
+            stricter,
+            count,
+        )
+        ends = np.cumsum(np.bincount(label, minlength=count))[:-1]
+        todo.extend((piece, stricter) for piece in np.split(part[np.argsort(label, kind="stable")], ends))
+    return done
 
 
 def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: float = 0.15) -> set[tuple[int, int]]:
@@ -257,5 +321,5 @@ def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: fl
     norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     centroids = csr_matrix(diags(1.0 / norms) @ centroids)
-    first, second = _pairs_above(centroids, floor)
+    first, second, _ = _pairs_above(centroids, floor)
     return {(int(i), int(j)) for i, j in zip(first, second, strict=True)}

@@ -42,6 +42,7 @@ class EmailSettings:
     attach_pdf: bool = True
     ca_file: str | None = None  # PEM file of the CA to trust for the server (default: the system's)
     timeout: float = 30.0  # seconds to wait for the server at each step
+    deadline: float | None = None  # seconds for one whole attempt (connect, log in, send); None: 4 × timeout
     retries: int = 3  # further attempts after a connection error or a 4xx reply
     retry_delay: float = 10.0  # seconds before the first retry; doubled for each further one
 
@@ -269,7 +270,7 @@ def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSetting
         check_address(f"{where}.from", values["sender"])
     if "attach_pdf" in data:
         values["attach_pdf"] = _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool)
-    for key in ("timeout", "retry_delay"):
+    for key in ("timeout", "retry_delay", "deadline"):
         if key in data:
             values[key] = _coerce(f"{where}.{key}", data[key], float)
     if "retries" in data:

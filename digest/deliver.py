@@ -5,6 +5,10 @@ for mail clients, and the PDF attached) and handed to an SMTP server. The store 
 per edition and recipient, written before and after every hand-over, so a restarted daemon or a
 second ``digest run --send`` does not send again; ``force`` does.
 
+Each attempt (connect, greet, secure, log in, send to every pending recipient) has an overall
+deadline, ``[email] deadline``: a server that answers a byte at a time, each within ``timeout``,
+cannot hold a send for longer; when it passes, the connection is cut and the attempt fails.
+
 Failures are sorted in two kinds. Passing ones (connection refused or cut, a timeout, a 4xx
 reply) are retried with doubling delays. Lasting ones (a host that does not exist, a refused
 login, a TLS mismatch, an untrusted certificate) stop at once with one line saying what to fix.
@@ -25,9 +29,11 @@ import secrets
 import smtplib
 import socket
 import ssl
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
@@ -224,11 +230,16 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every control, line or paragraph separator turned into a space, runs collapsed.
+    """``text`` with every control, line or paragraph separator turned into a space, runs collapsed,
+    and every format character (category Cf: U+202E, U+200B, U+2066-2069, ...) left out.
 
-    Story titles come from article files; a line break in one must never start a new header.
+    Story titles come from article files; a line break in one must never start a new header, and
+    a right-to-left override must not make a subject or title read as something else.
     """
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    cleaned = "".join(
+        " " if (category := unicodedata.category(ch)) in ("Cc", "Zl", "Zp") else "" if category == "Cf" else ch
+        for ch in text
+    )
     return " ".join(cleaned.split())
 
 
@@ -408,6 +419,96 @@ def login(smtp: smtplib.SMTP, username: str, password: str, where: str) -> None:
         raise smtplib.SMTPAuthenticationError(code, reply)
 
 
+class _Watchdog:
+    """Cuts the SMTP connections of one delivery attempt once it has run ``seconds``, or at once
+    when ``cancel`` is set (the daemon is stopping): no server can hold an attempt longer.
+
+    It keeps a duplicate descriptor of each connection's socket: shutting that down ends the
+    connection under any TLS layer wrapped around it later, even in the middle of a handshake.
+    """
+
+    def __init__(self, seconds: float, cancel: threading.Event | None) -> None:
+        self.seconds = seconds
+        self.cancel = cancel
+        self.expired = False  # the deadline passed
+        self.cancelled = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="digest-smtp-deadline", daemon=True)
+
+    @property
+    def tripped(self) -> bool:
+        return self.expired or self.cancelled
+
+    def __enter__(self) -> _Watchdog:
+        self._token = _WATCHDOG.set(self)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        _WATCHDOG.reset(self._token)
+        for sock in self._sockets:
+            sock.close()
+
+    def _watch(self) -> None:
+        end = time.monotonic() + self.seconds
+        while not self._done.wait(max(0.0, min(0.25, end - time.monotonic()))):
+            cancelled = self.cancel is not None and self.cancel.is_set()
+            if cancelled or time.monotonic() >= end:
+                with self._lock:
+                    self.cancelled, self.expired = cancelled, not cancelled
+                    for sock in self._sockets:
+                        _cut(sock)
+                return
+
+    def watch(self, sock: socket.socket) -> None:
+        """Cut ``sock``'s connection when time is up (at once if it is already)."""
+        with contextlib.suppress(OSError):  # a closed socket needs no watching
+            duplicate = socket.socket(fileno=os.dup(sock.fileno()))
+            with self._lock:
+                self._sockets.append(duplicate)
+                if self.tripped:
+                    _cut(duplicate)
+
+
+_WATCHDOG: ContextVar[_Watchdog | None] = ContextVar("digest_smtp_watchdog", default=None)
+
+
+def _cut(sock: socket.socket) -> None:
+    """Shut the connection down: a read blocked on it in another thread returns at once."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _tripped() -> bool:
+    """Whether the current attempt's watchdog has cut its connections (what failed then is no clue)."""
+    watchdog = _WATCHDOG.get()
+    return watchdog is not None and watchdog.tripped
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    """Put a new connection in the care of the current attempt's watchdog, if any."""
+    watchdog = _WATCHDOG.get()
+    if watchdog is not None:
+        watchdog.watch(sock)
+    return sock
+
+
+class _SMTP(smtplib.SMTP):
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return _watched(super()._get_socket(host, port, timeout))  # type: ignore[misc]
+
+
+class _SMTP_SSL(smtplib.SMTP_SSL):
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # smtplib's own, with the plain connection watched before the TLS handshake starts
+        raw = _watched(socket.create_connection((host, port), timeout, self.source_address))
+        return self.context.wrap_socket(raw, server_hostname=self._host)  # type: ignore[attr-defined]
+
+
 def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLContext | None) -> smtplib.SMTP:
     """Connect, greet, secure and log in as configured. Lasting problems raise DeliveryError."""
     where = f"{email.host}:{email.port}"
@@ -416,13 +517,13 @@ def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLCon
     smtp: smtplib.SMTP
     try:
         if email.security == "ssl":
-            smtp = smtplib.SMTP_SSL(email.host, email.port, timeout=email.timeout, context=context)
+            smtp = _SMTP_SSL(email.host, email.port, timeout=email.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(email.host, email.port, timeout=email.timeout)
+            smtp = _SMTP(email.host, email.port, timeout=email.timeout)
     except ssl.SSLCertVerificationError:
         raise
     except ssl.SSLError as exc:
-        if email.security == "ssl":
+        if email.security == "ssl" and not _tripped():
             raise DeliveryError(
                 f"{where} did not answer with TLS ({exc.reason or exc}); a server that starts in plain text "
                 "needs security = 'starttls'"
@@ -431,7 +532,7 @@ def smtp_connect(email: EmailSettings, password: str | None, context: ssl.SSLCon
     except (TimeoutError, smtplib.SMTPServerDisconnected):
         # No greeting: perhaps the server waits for a TLS handshake (smtplib reports a timeout
         # while reading the greeting as a disconnection).
-        if email.security != "ssl" and _speaks_tls(email.host, email.port, email.timeout):
+        if email.security != "ssl" and not _tripped() and _speaks_tls(email.host, email.port, email.timeout):
             raise DeliveryError(
                 f"{where} expects TLS from the start (like port 465): set security = 'ssl' in [email]"
             ) from None
@@ -492,6 +593,14 @@ def describe(exc: BaseException, email: EmailSettings) -> tuple[bool, str]:
     where = f"{email.host}:{email.port}"
     if isinstance(exc, DeliveryError):
         return False, str(exc)
+    watchdog = _WATCHDOG.get()
+    if watchdog is not None and watchdog.cancelled:
+        return False, f"stopped while talking to {where}: digest is stopping"
+    if watchdog is not None and watchdog.expired:
+        return True, (
+            f"{where} did not finish within the {watchdog.seconds:g} s deadline for a delivery attempt "
+            "(it answers too slowly; [email] deadline)"
+        )
     if isinstance(exc, socket.gaierror):
         if exc.errno == socket.EAI_AGAIN:
             return True, f"cannot look up the mail server {email.host!r} right now ({exc.strerror})"
@@ -555,13 +664,15 @@ def send_edition(
     env: Mapping[str, str] | None = None,
     context: ssl.SSLContext | None = None,
     wait: float = 0.0,
+    cancel: threading.Event | None = None,
 ) -> SendReport:
     """E-mail the recorded edition of ``day`` to each recipient that has not had it yet.
 
     ``recipients`` replaces ``[email] to``; ``force`` sends again to those who had it. Returns
     one result per recipient. Raises ConfigError for settings that cannot work (no [email], no
     sender, a missing password) and DeliveryError when the edition is missing or the server cannot
-    be used at all (its ``report`` then holds what did happen).
+    be used at all (its ``report`` then holds what did happen). Setting ``cancel`` cuts the
+    attempt in progress and leaves no retry: what was not sent is reported failed.
     """
     email = settings.email
     if email is None:
@@ -580,7 +691,9 @@ def send_edition(
     try:
         with Store(settings.store_path) as store:
             edition = load_edition(settings, store, day)
-            return _send(settings, email, edition, store, addresses, force, clock, sleep, connect, password, context)
+            return _send(
+                settings, email, edition, store, addresses, force, clock, sleep, connect, password, context, cancel
+            )
     finally:
         lock.release()
 
@@ -611,6 +724,7 @@ def _send(
     connect: Connect,
     password: str | None,
     context: ssl.SSLContext | None,
+    cancel: threading.Event | None = None,
 ) -> SendReport:
     day = edition.date.isoformat()
     assert email.sender is not None
@@ -637,6 +751,7 @@ def _send(
     if email.attach_pdf and edition.pdf is None and messages:
         log.warning("edition %s has no PDF (made with --no-pdf?); sending without the attachment", day)
     delivery = _Delivery(store, day, parseaddr(email.sender)[1], messages, clock)
+    deadline = email.deadline if email.deadline is not None else 4 * email.timeout
     attempts = 0
     while delivery.pending:
         if attempts:
@@ -645,27 +760,37 @@ def _send(
             log.warning(
                 "not delivered to %d recipient(s) (%s); trying again in %g s", len(delivery.pending), last, delay
             )
-            sleep(delay)
+            if cancel is None:
+                sleep(delay)
+            else:
+                cancel.wait(delay)
+        if cancel is not None and cancel.is_set():
+            reason = f"not sent: digest is stopping; send it later with 'digest send --date {day}'"
+            delivery.give_up(reason)
+            raise DeliveryError(reason, delivery.report(edition.date, written, skipped))
         attempts += 1
-        try:
-            smtp = connect(email, password, context)
+        with _Watchdog(deadline, cancel) as watchdog:
             try:
-                delivery.hand_over(smtp, email)
-            finally:
-                with contextlib.suppress(Exception):  # a failing QUIT changes nothing that was sent
-                    smtp.quit()
-                smtp.close()
-        except ConfigError:
-            raise
-        except Exception as exc:
-            passing, reason = describe(exc, email)
-            log.debug("SMTP session failed", exc_info=True)
-            if not passing or attempts > email.retries:
-                delivery.give_up(reason)
-                tried = f" (tried {attempts} times)" if attempts > 1 else ""
-                raise DeliveryError(f"{reason}{tried}", delivery.report(edition.date, written, skipped)) from None
-            delivery.reasons.update(dict.fromkeys(delivery.pending, reason))
-            continue
+                smtp = connect(email, password, context)
+                if smtp.sock is not None:  # a session opened some other way is cut all the same
+                    watchdog.watch(smtp.sock)
+                try:
+                    delivery.hand_over(smtp, email)
+                finally:
+                    with contextlib.suppress(Exception):  # a failing QUIT changes nothing that was sent
+                        smtp.quit()
+                    smtp.close()
+            except ConfigError:
+                raise
+            except Exception as exc:
+                passing, reason = describe(exc, email)  # inside the watchdog: it knows when time ran out
+                log.debug("SMTP session failed", exc_info=True)
+                if not passing or attempts > email.retries:
+                    delivery.give_up(reason)
+                    tried = f" (tried {attempts} times)" if attempts > 1 else ""
+                    raise DeliveryError(f"{reason}{tried}", delivery.report(edition.date, written, skipped)) from None
+                delivery.reasons.update(dict.fromkeys(delivery.pending, reason))
+                continue
         if delivery.pending and attempts > email.retries:
             break  # only 4xx replies are left, and the retries are used up
     return delivery.report(edition.date, written, skipped)

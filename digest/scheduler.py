@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -131,12 +132,12 @@ def request_edition(settings: Settings) -> int:
     return pid
 
 
-def send_and_log(settings: Settings, day: Date) -> None:
-    """Deliver an edition by e-mail and log one line per recipient."""
+def send_and_log(settings: Settings, day: Date, cancel: threading.Event | None = None) -> None:
+    """Deliver an edition by e-mail and log one line per recipient; ``cancel`` cuts it short."""
     started = time.monotonic()
     report: object
     try:
-        report = send_edition(settings, day)
+        report = send_edition(settings, day, cancel=cancel)
     except DeliveryError as exc:
         report = exc.report
         log.error("delivery of edition %s failed: %s", day.isoformat(), exc)
@@ -183,9 +184,12 @@ class Daemon:
         self.trigger = build_trigger(self.schedule, self.tz)  # configuration errors surface before anything starts
         check_inbox(settings.inbox)
         check_output(settings.output)
-        # With [email] configured, each edition is mailed after it is made (exactly once per recipient).
-        self.deliver = deliver or (send_and_log if settings.email is not None else None)
         self.stop = threading.Event()
+        # With [email] configured, each edition is mailed after it is made (exactly once per recipient),
+        # by a thread of its own: a slow mail server never holds the next edition, and stopping cuts it.
+        self.deliver = deliver or (partial(send_and_log, cancel=self.stop) if settings.email is not None else None)
+        self.mail: queue.SimpleQueue[Date | None] = queue.SimpleQueue()
+        self.mailer: threading.Thread | None = None
         self.changed = threading.Event()
         self.requests: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.signals = 0
@@ -221,12 +225,17 @@ class Daemon:
             plural(len(digest.quarantined), "file"),
         )
         if self.deliver is not None:
+            self.mail.put(digest.date)
+
+    def _mail_editions(self) -> None:
+        """The mail thread: deliver each edition made, in order, until the daemon stops."""
+        while (day := self.mail.get()) is not None and self.deliver is not None:
             try:
-                self.deliver(self.settings, digest.date)
+                self.deliver(self.settings, day)
             except DigestError as exc:
-                log.error("delivery of edition %s failed: %s", digest.date.isoformat(), exc)
+                log.error("delivery of edition %s failed: %s", day.isoformat(), exc)
             except Exception:
-                log.exception("delivery of edition %s failed with an unexpected error", digest.date.isoformat())
+                log.exception("delivery of edition %s failed with an unexpected error", day.isoformat())
 
     def prepare(self) -> None:
         """Group and summarise the articles waiting for the next edition, so it only has to render."""
@@ -465,6 +474,9 @@ class Daemon:
             "digest serve started (pid %d): inbox %s, output %s", os.getpid(), self.settings.inbox, self.settings.output
         )
         try:
+            if self.deliver is not None:
+                self.mailer = threading.Thread(target=self._mail_editions, name="digest-mail", daemon=True)
+                self.mailer.start()
             self._start_scheduler()
             self._start_watching()
             while True:
@@ -497,6 +509,9 @@ class Daemon:
             self.reader.join()
         if self.observer is not None:
             self.observer.join()
+        if self.mailer is not None:  # the delivery in progress was cut by self.stop
+            self.mail.put(None)
+            self.mailer.join()
 
 
 def _when(moment: datetime | None) -> str:

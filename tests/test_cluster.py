@@ -1,3 +1,6 @@
+import logging
+from dataclasses import replace
+
 from digest.cluster import ClusterParams, cluster, related_pairs, vectors
 from digest.features import entities
 
@@ -66,3 +69,54 @@ def test_a_day_dominated_by_one_story_keeps_it_whole(seed_articles):
     groups = cluster(articles)
     assert sorted(range(len(copies))) in [sorted(g) for g in groups]
     assert len(copies) / len(articles) > 0.6  # the case a document-frequency cut-off used to break
+
+
+def town_stories() -> tuple[list, list[list[int]]]:
+    """Ten stories of 30 articles each, one per town and public work; every tenth article names the
+    next town as well, which links all 300 into one connected group of the similarity graph."""
+    from digest.clean import clean_document
+    from digest.models import RawDoc
+
+    towns = "Valmora Quenby Ostrava Telmirr Brask Kellin Dunmore Astoria Pellham Zarin".split()
+    works = "breakwater tramline reservoir stadium bypass hospital terminal library sewer airport".split()
+    sources = ["engineers", "the mayor", "residents", "auditors", "the council", "contractors"]
+    articles, stories = [], []
+    for k, (town, work) in enumerate(zip(towns, works, strict=True)):
+        story = []
+        for n in range(30):
+            office = towns[(k + 1) % len(towns)] if n % 10 == 0 else "the capital"
+            text = (
+                f"{town} {work} delayed again\n\nThe {work} in {town} will open later than planned, "
+                f"{sources[(n + k) % len(sources)]} said on Tuesday. The {town} {work} has cost {40 + k} million "
+                f"euros so far. Officials in {town} blamed storms and the regional budget office in {office}.\n"
+            )
+            (article,) = clean_document(RawDoc(path=f"/inbox/{town}-{n}.txt", text=text))
+            story.append(len(articles))
+            articles.append(article)
+        stories.append(story)
+    return articles, stories
+
+
+def test_a_group_too_large_to_cluster_at_once_is_split_and_keeps_its_stories(caplog):
+    """Above ``max_component`` articles, the n × n similarities are not made: the group is cut
+    where articles are more alike first. The stories are still found, as a valid partition."""
+    articles, stories = town_stories()
+    with caplog.at_level(logging.WARNING, logger="digest.cluster"):
+        whole = cluster(articles)
+        assert caplog.messages == []
+        split = cluster(articles, ClusterParams(max_component=40))
+    assert caplog.messages == [
+        "300 articles are linked into one group, more than the 40 grouped at once; "
+        "split where articles are at least 0.60 alike, into 10 part(s)"
+    ]
+    assert sorted(i for group in split for i in group) == list(range(len(articles)))  # each article once
+    assert sorted(split) == sorted(whole) == sorted(stories)
+
+
+def test_copies_beyond_the_limit_stay_one_story(caplog):
+    articles, _ = town_stories()
+    copies = [replace(articles[0], id=f"copy-{n}", path=f"/inbox/copy-{n}.txt") for n in range(50)]
+    with caplog.at_level(logging.WARNING, logger="digest.cluster"):
+        groups = cluster(copies + articles[30:60], ClusterParams(max_component=20))
+    assert sorted(map(sorted, groups)) == [list(range(50)), list(range(50, 80))]
+    assert "50 articles are all linked by near-identical pairs, more than the 20 grouped at once" in caplog.text

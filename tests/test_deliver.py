@@ -6,6 +6,7 @@ attachment, the bookkeeping in the store, retries, refusals, TLS and login.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -14,11 +15,15 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import sqlite3
 import ssl
 import subprocess
 import sys
+import threading
+import time
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -284,6 +289,23 @@ def test_a_line_break_in_a_story_title_cannot_add_a_header(smtp, make_settings, 
     assert message["Subject"] == "Daily digest — 2019-11-03: Markets fall Bcc: mallory@evil.example Injected body"
     # the title is one line in the bodies too
     assert b"\nBcc:" not in raw and b"\nInjected body" not in raw
+
+
+def test_format_and_control_characters_never_reach_the_subject(smtp, make_settings, tmp_path):
+    """A right-to-left override (U+202E) would show the subject reversed: 'Markets fall' could read
+    as anything. Format characters (category Cf) are dropped, control characters become spaces."""
+    title = "\u202eMarkets\u202c fall\u200b\u2066 again\u2069\x1b[31m\u00ad\ufeff\x7fat noon\u2028today"
+
+    def edit(data: dict[str, Any]) -> None:
+        data["stories"][0]["title"] = title
+
+    server = smtp()
+    settings = make_settings(server.port, to=("ada@example.org",), subject="{top_story} ({day})")
+    edited_edition(settings, tmp_path / "edited", edit, pdf=False)
+    send_edition(settings, DAY, clock=clock, sleep=no_sleep)
+    subject = server.mailbox.messages()[0]["Subject"]
+    assert subject == "Markets fall again [31m at noon today (Sunday 3 November 2019)"
+    assert all(unicodedata.category(ch)[0] != "C" for ch in subject)
 
 
 # ---- exactly once ----------------------------------------------------------------------------
@@ -685,3 +707,164 @@ def test_the_readme_email_example_works(smtp, tmp_path, monkeypatch, main_in_pro
     ]
     assert [line.split()[:2] for line in outputs[2]] == [["sent", "ada@example.org"]]
     assert mailbox.messages()[1]["To"] == "Grace Hopper <grace@example.org>"
+
+
+# ---- a server that never finishes ---------------------------------------------------------------
+
+
+class DrippingServer:
+    """A real TCP server that greets with a '220-' continuation line every ``every`` seconds and
+    never the last line: each read of the client succeeds well within its timeout, forever."""
+
+    def __init__(
+        self, every: float, first: bytes = b"", drip: bytes = b"220-mail.example.org getting ready\r\n"
+    ) -> None:
+        self.every = every
+        self.first = first
+        self.drip = drip
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):  # OSError: the client hung up
+            conn.sendall(self.first)
+            while not self.stopped.is_set():
+                conn.sendall(self.drip)
+                self.stopped.wait(self.every)
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self.listener.close()
+
+
+@pytest.fixture
+def dripping() -> Iterator[DrippingServer]:
+    server = DrippingServer(every=0.5)
+    yield server
+    server.close()
+
+
+def test_a_dripping_server_cannot_hold_digest_send(dripping, edition_output, tmp_path):
+    """Every line arrives within the 1.5 s timeout, but the attempt has a deadline (4 × timeout)."""
+    shutil.copy(edition_output / "digest.sqlite3", tmp_path / "digest.sqlite3")
+    (tmp_path / "digest.toml").write_text(
+        f'output = "{edition_output}"\nstore = "digest.sqlite3"\ntimezone = "UTC"\n'
+        f'[email]\nhost = "127.0.0.1"\nport = {dripping.port}\nsecurity = "none"\ntimeout = 1.5\nretries = 0\n'
+        'from = "digest@example.org"\nto = ["ada@example.org"]\n'
+    )
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "digest", "send", "--date", "2019-11-03"],
+            capture_output=True,
+            text=True,
+            timeout=40,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("digest send was still talking to the dripping server after 40 s")
+    assert time.monotonic() - started < 30
+    assert result.returncode == 7, result.stderr
+    reason = (
+        f"127.0.0.1:{dripping.port} did not finish within the 6 s deadline for a delivery attempt "
+        "(it answers too slowly; [email] deadline)"
+    )
+    assert result.stderr.strip().splitlines() == [f"digest: error: {reason}"]
+    assert result.stdout.splitlines() == [f"failed   ada@example.org  {reason}"]
+    assert dripping.connections == 1  # no TLS probe, no retry (retries = 0)
+
+
+def test_each_attempt_has_its_own_deadline_and_the_store_says_why(dripping, make_settings):
+    settings = make_settings(dripping.port, timeout=5.0, deadline=1.0, retries=1, to=("ada@example.org",))
+    started = time.monotonic()
+    with pytest.raises(DeliveryError) as caught:
+        send_edition(settings, DAY, clock=clock)
+    assert 2.0 <= time.monotonic() - started < 10  # two attempts of one second each, and a short pause
+    assert str(caught.value).endswith("did not finish within the 1 s deadline for a delivery attempt "
+                                      "(it answers too slowly; [email] deadline) (tried 2 times)")  # fmt: skip
+    assert dripping.connections == 2
+    status, reply, _ = deliveries(settings)["ada@example.org"]
+    assert status == "failed" and reply is not None and "1 s deadline" in reply
+
+
+def test_a_tls_handshake_that_drips_is_cut_at_the_deadline(make_settings):
+    """Implicit TLS: the server starts a 16 kB handshake record and sends it one byte at a time."""
+    server = DrippingServer(every=0.5, first=b"\x16\x03\x03\x40\x00", drip=b"\x00")
+    try:
+        settings = make_settings(server.port, security="ssl", timeout=5.0, deadline=1.0, retries=0)
+        started = time.monotonic()
+        with pytest.raises(DeliveryError, match=r"did not finish within the 1 s deadline"):
+            send_edition(settings, DAY, clock=clock, sleep=no_sleep)
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()
+
+
+def test_a_stopping_daemon_cuts_a_delivery_short(dripping, make_settings):
+    """``cancel`` (the daemon's stop event) ends the attempt in progress at once, with no retry."""
+    settings = make_settings(dripping.port, timeout=5.0, deadline=60.0, retries=3, to=("ada@example.org",))
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(DeliveryError, match=r"stopped while talking to 127\.0\.0\.1:[0-9]+: digest is stopping"):
+        send_edition(settings, DAY, clock=clock, sleep=no_sleep, cancel=cancel)
+    assert time.monotonic() - started < 5
+    assert dripping.connections == 1
+    assert deliveries(settings)["ada@example.org"][0] == "failed"
+
+
+def test_the_deadline_is_a_setting(tmp_path):
+    (tmp_path / "digest.toml").write_text('[email]\nhost = "h"\ndeadline = 90\n')
+    assert load_settings(config=tmp_path / "digest.toml", env={}).email == EmailSettings(host="h", deadline=90.0)
+    (tmp_path / "digest.toml").write_text("[email]\ndeadline = 0\n")
+    with pytest.raises(ConfigError, match=r"email\.deadline must be greater than 0"):
+        load_settings(config=tmp_path / "digest.toml", env={})
+
+
+@pytest.mark.slow
+def test_a_dripping_server_holds_neither_the_daemons_editions_nor_its_stop(dripping, tmp_path):
+    from .test_scheduler import SEED_FILES, Daemon, config
+
+    config(tmp_path)
+    with (tmp_path / "digest.toml").open("a") as toml:
+        toml.write(
+            f'[email]\nhost = "127.0.0.1"\nport = {dripping.port}\nsecurity = "none"\ntimeout = 1\n'
+            'deadline = 120\nfrom = "digest@example.org"\nto = ["ada@example.org"]\n'
+        )
+    for path in SEED_FILES:
+        shutil.copy(path, tmp_path / "inbox")
+    daemon = Daemon(tmp_path)
+    try:
+        daemon.wait_for("inbox: read 5 file(s) as they arrived")
+        request = [sys.executable, "-m", "digest", "run", "--via-daemon", "--config", str(tmp_path / "digest.toml")]
+        assert subprocess.run(request, cwd=REPO, timeout=60).returncode == 0
+        daemon.wait_for("edition job finished")
+        while dripping.connections == 0:  # the first edition's delivery is talking to the server
+            time.sleep(0.1)
+        # a second edition is made while that delivery still hangs: mail never holds an edition
+        assert subprocess.run(request, cwd=REPO, timeout=60).returncode == 0
+        daemon.wait_for("edition job finished", count=2)
+    finally:
+        started = time.monotonic()
+        assert daemon.stop() == 0  # the first SIGTERM: the delivery in progress is cut, not waited for
+    assert time.monotonic() - started < 15
+    log = daemon.text()
+    assert f"stopped while talking to 127.0.0.1:{dripping.port}: digest is stopping" in log
+    assert "not sent: digest is stopping; send it later with 'digest send --date " in log
+    assert "Traceback" not in log
