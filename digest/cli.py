@@ -15,8 +15,8 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, load_settings
 from .deliver import SendReport, send_edition
-from .errors import ConfigError, DeliveryError, DigestError, printable
-from .pipeline import edition_date, plural, run_edition, status, summarize_files, system_clock
+from .errors import ConfigError, DeliveryError, DigestError, plural, printable
+from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
 from .scheduler import daemon_state, request_edition, serve
 
 log = logging.getLogger("digest")

@@ -30,6 +30,7 @@ from wordfreq import get_frequency_dict, zipf_frequency
 
 from .counting import count_matrix
 from .dedupe import duplicate_groups
+from .errors import plural
 from .features import article_entities
 from .models import Article
 from .segment import content_terms
@@ -297,11 +298,11 @@ def _pieces(members: np.ndarray, graph: csr_matrix, params: ClusterParams) -> li
         count, label = connected_components(sub, directed=False)
         log.warning(
             "%d articles are linked into one group, more than the %d grouped at once; split where articles "
-            "are at least %.2f alike, into %d part(s)",
+            "are at least %.2f alike, into %s",
             len(part),
             params.max_component,
             stricter,
-            count,
+            plural(count, "part"),
         )
         ends = np.cumsum(np.bincount(label, minlength=count))[:-1]
         todo.extend((piece, stricter) for piece in np.split(part[np.argsort(label, kind="stable")], ends))

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .errors import ConfigError, DigestError
-from .pipeline import check_inbox, files_to_read, plural
+from .errors import ConfigError, DigestError, plural
+from .pipeline import check_inbox, files_to_read
 from .render import templates_dir
 from .store import SCHEMA_VERSION, FileRecord
 

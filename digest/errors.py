@@ -19,6 +19,13 @@ def printable(text: str) -> str:
     return text.translate(_UNPRINTABLE)
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 story', '2 stories', '0 articles'."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {words or (word[:-1] + 'ies' if word.endswith('y') else word + 's')}"
+
+
 class DigestError(Exception):
     """Base class: a problem the user can fix, reported as one line."""
 

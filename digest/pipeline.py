@@ -23,7 +23,7 @@ from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
 from .continuity import earlier_stories, mark_continuing
-from .errors import ConfigError, InputError, NothingNewError
+from .errors import ConfigError, InputError, NothingNewError, plural
 from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
 from .store import EditionLock, EditionRecord, FileRecord, Store, shown_path
@@ -606,13 +606,6 @@ def run_edition(
             return replace(digest, outputs=outputs)
     finally:
         lock.release()
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 story', '2 stories', '0 articles'."""
-    if count == 1:
-        return f"1 {word}"
-    return f"{count} {words or (word[:-1] + 'ies' if word.endswith('y') else word + 's')}"
 
 
 def inbox_relative(path: str, inbox: Path) -> str:

@@ -41,9 +41,9 @@ from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
 from .deliver import SendReport, send_edition
-from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError
+from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, plural
 from .ingest import is_candidate
-from .pipeline import check_inbox, check_output, ingest, plural, prepare_edition, run_edition
+from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
 from .store import EditionLock
 
 log = logging.getLogger(__name__)

@@ -107,7 +107,7 @@ def test_a_group_too_large_to_cluster_at_once_is_split_and_keeps_its_stories(cap
         split = cluster(articles, ClusterParams(max_component=40))
     assert caplog.messages == [
         "300 articles are linked into one group, more than the 40 grouped at once; "
-        "split where articles are at least 0.60 alike, into 10 part(s)"
+        "split where articles are at least 0.60 alike, into 10 parts"
     ]
     assert sorted(i for group in split for i in group) == list(range(len(articles)))  # each article once
     assert sorted(split) == sorted(whole) == sorted(stories)

@@ -851,7 +851,7 @@ def test_a_dripping_server_holds_neither_the_daemons_editions_nor_its_stop(dripp
         shutil.copy(path, tmp_path / "inbox")
     daemon = Daemon(tmp_path)
     try:
-        daemon.wait_for("inbox: read 5 file(s) as they arrived")
+        daemon.wait_for("inbox: read 5 files as they arrived")
         request = [sys.executable, "-m", "digest", "run", "--via-daemon", "--config", str(tmp_path / "digest.toml")]
         assert subprocess.run(request, cwd=REPO, timeout=60).returncode == 0
         daemon.wait_for("edition job finished")
