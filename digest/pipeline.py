@@ -23,6 +23,7 @@ from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
 from .continuity import earlier_stories, mark_continuing
+from .editing import choose_title, significance
 from .errors import ConfigError, InputError, NothingNewError, plural
 from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
@@ -339,16 +340,23 @@ def _story_id(articles: Sequence[Article]) -> str:
     return hashlib.sha256(" ".join(sorted(a.id for a in articles)).encode()).hexdigest()[:10]
 
 
-def _story_title(articles: Sequence[Article], summary: Sequence[SummarySentence]) -> str:
-    """A real headline: the title of the article the summary draws on most, else any title."""
-    uses: dict[str, int] = {}
-    for sentence in summary:
-        for cited in sentence.citations:
-            uses[cited] = uses.get(cited, 0) + 1
-    titled = [a for a in articles if a.title]
-    if titled:
-        return max(titled, key=lambda a: (uses.get(a.id, 0), len(a.sentences))).title or ""
-    return articles[0].display_title
+def _story_title(articles: Sequence[Article]) -> str:
+    """The fairest, most informative of the articles' titles (see editing.py), else one made from a lead."""
+    return choose_title(articles) or articles[0].display_title
+
+
+def _newest_day(story: Story) -> int:
+    """The story's latest publication day as an ordinal; 0 when unknown or impossible (2019-02-31)."""
+    if story.latest:
+        with contextlib.suppress(ValueError):
+            return Date.fromisoformat(story.latest[:10]).toordinal()
+    return 0
+
+
+def rank_stories(stories: Sequence[Story]) -> list[Story]:
+    """Most significant first (outlets, deaths and injuries, continuing news: editing.significance),
+    then more articles, newer, longer."""
+    return sorted(stories, key=lambda s: (-significance(s), -len(s.articles), -_newest_day(s), -len(s.summary)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -467,7 +475,7 @@ def build_stories(
     ]
     summaries = _summaries(stories_members, summary_words, store)
     drafts = [
-        Story(_story_id(members), _story_title(members, summary), members, summary)
+        Story(_story_id(members), _story_title(members), members, summary)
         for members, summary in zip(stories_members, summaries, strict=True)
     ]
     summarized = time.perf_counter()
@@ -480,15 +488,7 @@ def build_stories(
         for i, s in enumerate(drafts)
     ]
 
-    def rank(story: Story) -> tuple[int, int, int, int]:
-        # later dates first; unknown (or impossible, like 2019-02-31) dates last
-        newest = 0
-        if story.latest:
-            with contextlib.suppress(ValueError):
-                newest = Date.fromisoformat(story.latest).toordinal()
-        return (-len(story.sources), -len(story.articles), -newest, -len(story.summary))
-
-    ranked = sorted(stories, key=rank)
+    ranked = rank_stories(stories)
     if timings is not None:
         timings["cluster"] = clustered - started
         timings["summarize"] = summarized - clustered
@@ -579,7 +579,7 @@ def run_edition(
             stories = build_stories(articles, settings.summary_words, stages, store)
             mark = time.perf_counter()
             earlier = earlier_stories(store, settings.output, store.editions(), day)
-            stories = mark_continuing(stories, earlier)
+            stories = rank_stories(mark_continuing(stories, earlier))
             quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
             digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
             previous = [e for e in store.editions() if e.date != day.isoformat()]

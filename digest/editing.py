@@ -1,0 +1,128 @@
+"""Editorial choices about a story: its headline, and how much it matters beside the others.
+
+Headline: among the titles of a story's articles, the one the other articles bear out best.
+Each content word of a title counts by the share of the *other* articles whose own title or lead
+uses it too, so a title made of what every outlet reports ("Riverside win National Cup") beats
+one outlet's angle or slant ("Heartbreak for Port Albany"). Kickers ("Report:", "Analysis:",
+"ROBBED:"), shouting, exclamation and question marks count against a title, unless every title of
+the story carries them.
+
+Significance: the number of distinct outlets that report a story, raised when the story tells of
+people killed or injured, and when it carries on a story of an earlier edition with news of its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from .models import Article, Story
+from .segment import content_terms
+
+# "Report: …", "Analysis: …", "Live updates | …", "ROBBED: …": up to three words, then a colon or bar.
+_KICKER = re.compile(r"^[^\W\d_][\w'’.-]{0,30}(?: [\w'’.-]{1,30}){0,2} ?[:|] +(?=\S)")
+_SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
+_LEAD_SENTENCES = 3
+
+
+def kicker(title: str) -> str | None:
+    """The label a title opens with ("Report", "Analysis"), or None."""
+    match = _KICKER.match(title)
+    if match is None or len(title[match.end() :].split()) < 3:
+        return None
+    return match.group(0).rstrip(":| ")
+
+
+def _flaws(title: str) -> dict[str, bool]:
+    words = title.split()
+    shouted = [w for w in _SHOUTED.findall(title) if not (len(w) <= 5 and w.isupper() and len(words) > 1)]
+    return {
+        "kicker": kicker(title) is not None,
+        "shouting": bool(shouted) or (title.isupper() and len(words) > 2),
+        "exclaims": "!" in title or title.rstrip().endswith("?"),
+        "quotes": title.lstrip()[:1] in "“\"‘'",
+        "short": len(words) < 4,
+    }
+
+
+# How much each flaw costs, in the units of a title's support (about 1 for a title every outlet bears out).
+_COST = {"kicker": 0.6, "shouting": 0.6, "exclaims": 0.4, "quotes": 0.3, "short": 0.3}
+
+
+def _lead_terms(article: Article) -> set[str]:
+    terms = set(content_terms(article.title or ""))
+    if article.terms is not None:
+        for stored in article.terms[:_LEAD_SENTENCES]:
+            terms.update(stored)
+    else:
+        for sentence in article.sentences[:_LEAD_SENTENCES]:
+            terms.update(content_terms(sentence))
+    return terms
+
+
+def _support(title: str, others: Sequence[set[str]]) -> float:
+    """How well the other articles bear out a title: each of its content words by the share of
+    them using it, summed, over the square root of the title's length (long titles earn more, not
+    in proportion)."""
+    terms = set(content_terms(title))
+    if not terms or not others:
+        return 0.0
+    total = sum(sum(term in other for other in others) / len(others) for term in terms)
+    return total / math.sqrt(len(terms))
+
+
+def choose_title(articles: Sequence[Article]) -> str | None:
+    """The fairest, most informative title among ``articles``' titles; None when none has one."""
+    titled = [a for a in articles if a.title]
+    if not titled:
+        return None
+    if len(titled) == 1 and len(articles) == 1:
+        return titled[0].title
+    leads = {a.id: _lead_terms(a) for a in articles}
+    flaws = {a.id: _flaws(a.title or "") for a in titled}
+    # A flaw every title shares (all carry a kicker) tells no title apart.
+    common = {name for name in _COST if all(f[name] for f in flaws.values())}
+
+    def score(article: Article) -> tuple[float, int]:
+        others = [terms for other, terms in leads.items() if other != article.id]
+        cost = sum(_COST[name] for name, has in flaws[article.id].items() if has and name not in common)
+        return _support(article.title or "", others) - cost, len(article.sentences)
+
+    return max(titled, key=score).title
+
+
+_NUMBER = (
+    r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|scores|hundreds|thousands)"
+)
+_DEATHS = re.compile(
+    rf"\b(?:{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:were\s+|have\s+been\s+|was\s+)?(?:killed|dead|died|drowned)|"
+    r"(?:killing|killed)\s+(?:at\s+least\s+)?" + _NUMBER + r"|death toll|fatalit(?:y|ies)|bodies\s+of)\b",
+    re.I,
+)
+_INJURIES = re.compile(
+    rf"\b(?:{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:were\s+|have\s+been\s+|was\s+)?(?:injured|wounded|hurt|hospitali[sz]ed)|"
+    r"(?:injuring|wounding)\s+(?:at\s+least\s+)?" + _NUMBER + r")\b",
+    re.I,
+)
+
+
+def outlets(story: Story) -> int:
+    """How many distinct outlets report the story (a source, else the web host, else the file)."""
+    from .render import source_key  # the one definition of an outlet
+
+    return len({source_key(article) for article in story.articles})
+
+
+def significance(story: Story) -> float:
+    """How much a story matters in an edition: its outlets, more for deaths and injuries, and more
+    for a continuing story with new articles."""
+    text = " ".join([story.title, *(s.text for s in story.summary[:4])])
+    weight = float(outlets(story))
+    if _DEATHS.search(text):
+        weight += 2.0
+    elif _INJURIES.search(text):
+        weight += 1.0
+    if story.continues is not None:
+        weight += 1.0
+    return weight

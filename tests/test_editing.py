@@ -1,0 +1,78 @@
+"""A story's headline and its place in the edition."""
+
+from digest.editing import choose_title, kicker, significance
+from digest.models import Article, Story, SummarySentence
+from digest.segment import split_sentences
+
+
+def article(ident: str, title: str | None, text: str, source: str) -> Article:
+    sentences = tuple(split_sentences(text))
+    return Article(ident, f"{ident}.txt", title, source, None, "2026-11-26", (text,), sentences, (0,) * len(sentences))
+
+
+CUP = [
+    article(
+        "a",
+        "Meyer strikes late as Riverside win National Cup",
+        "Riverside won the National Cup on Saturday, beating Port Albany 2-1 after extra time. "
+        "Jonas Meyer scored the winner in the 118th minute.",
+        "Daily Post",
+    ),
+    article(
+        "b",
+        "Heartbreak for Port Albany in cup final",
+        "Port Albany fans left the stadium in tears after their side lost the National Cup final. "
+        "Riverside won 2-1 with a late goal from Meyer.",
+        "Albany Echo",
+    ),
+    article(
+        "c",
+        "Riverside beat Port Albany to lift National Cup",
+        "Riverside beat Port Albany 2-1 after extra time to win the National Cup. Meyer scored late in extra time.",
+        "Wire",
+    ),
+]
+
+
+def test_the_title_every_outlet_bears_out_beats_one_sides_angle():
+    assert choose_title(CUP) in {CUP[0].title, CUP[2].title}
+    assert choose_title(CUP) != CUP[1].title
+
+
+def test_kickers_and_shouting_lose_unless_every_title_has_them():
+    shouting = article("d", "ROBBED: Cruel late penalty denies Albany the National Cup", CUP[1].text, "Tabloid")
+    report = article("e", "Report: Riverside win National Cup after extra time", CUP[2].text, "Blog")
+    assert kicker(report.title or "") == "Report"
+    assert kicker("Riverside: fans celebrate") is None  # too little after the colon to be a kicker's title
+    assert choose_title([shouting, report, CUP[1]]) == CUP[1].title
+    labelled = [
+        article(x, f"Analysis: {t}", CUP[0].text, x)
+        for x, t in (("f", "Riverside win the Cup"), ("g", "Meyer wins it"))
+    ]
+    assert choose_title(labelled) == "Analysis: Riverside win the Cup"  # all carry one: the kicker tells nothing apart
+
+
+def test_no_title_at_all_gives_none():
+    assert choose_title([article("h", None, "Some text here. More of it.", "X")]) is None
+
+
+def story(title: str, text: str, sources: list[str]) -> Story:
+    articles = tuple(article(f"{title[:3]}{n}", title, text, s) for n, s in enumerate(sources))
+    return Story(title, title, articles, (SummarySentence(text, tuple(a.id for a in articles), articles[0].id),))
+
+
+def test_deaths_and_injuries_weigh_like_outlets_more():
+    collapse = story(
+        "Viaduct collapses",
+        "Three people were killed when a span of the viaduct collapsed on Thursday.",
+        ["A", "B", "C"],
+    )
+    final = story("Cup final", "Riverside beat Port Albany 2-1 to win the cup on Saturday.", ["A", "B", "C", "D"])
+    hurt = story("Crash", "Eleven passengers were injured when two buses collided.", ["A", "B"])
+    assert (
+        significance(collapse)
+        > significance(final)
+        > significance(hurt)
+        > significance(story("x", "Quiet.", ["A", "B"]))
+    )
+    assert significance(story("Fire", "The fire killed at least 12 people.", ["A"])) == 3.0
