@@ -23,7 +23,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -541,13 +541,15 @@ class Model:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def load_model(data: dict[str, object] | None = None) -> Model:
-    """The shipped model (or one from ``data``, the JSON's contents)."""
+def load_model(
+    data: dict[str, object] | None = None, name: str = "claims_model.json", names: tuple[str, ...] = FEATURES
+) -> Model:
+    """A shipped model (or one from ``data``, the JSON's contents) over the features ``names``."""
     if data is None:
-        data = json.loads(resources.files("digest").joinpath("data/claims_model.json").read_text(encoding="utf-8"))
+        data = json.loads(resources.files("digest").joinpath(f"data/{name}").read_text(encoding="utf-8"))
     assert data is not None
-    if tuple(data["features"]) != FEATURES:  # type: ignore[arg-type]
-        raise ValueError("claims_model.json was fitted on other features: run scripts/train_claims.py")
+    if tuple(data["features"]) != names:  # type: ignore[arg-type]
+        raise ValueError(f"{name} was fitted on other features: run the script in scripts/ that writes it")
     return Model(
         mean=np.asarray(data["mean"], dtype=np.float64),
         scale=np.asarray(data["scale"], dtype=np.float64),
@@ -562,6 +564,30 @@ def load_model(data: dict[str, object] | None = None) -> Model:
 @cache
 def model() -> Model:
     return load_model()
+
+
+# "Does this article state that sentence?" asks for more than "do the two say the same": every
+# figure and name of the sentence must be in the article's words, which may say more besides.
+STATES_FEATURES = (*FEATURES, "numbers_missing", "numbers_all_found", "names_missing", "names_all_found")
+
+
+def states_features(a: Reading, b: Reading) -> np.ndarray:
+    """:data:`STATES_FEATURES` for "does ``b`` state ``a``": the matcher's, then what of ``a`` ``b`` lacks."""
+    numbers_missing = len(a.numbers - b.numbers)
+    names_missing = _names_left(a.names, b)
+    directional = (
+        min(numbers_missing, 3),
+        float(bool(a.numbers) and not numbers_missing),
+        min(names_missing, 3),
+        float(bool(a.names) and not names_missing),
+    )
+    return np.concatenate([features(a, b), directional])
+
+
+@cache
+def states_model() -> Model:
+    """Fitted by scripts/train_states.py on hand-labelled (sentence, article) pairs of news stories."""
+    return load_model(name="states_model.json", names=STATES_FEATURES)
 
 
 # A near miss: otherwise alike (this share of each one's content words in common), one fact differs.
@@ -655,11 +681,31 @@ def claim_scores(texts: Sequence[str], units: Sequence[str]) -> np.ndarray:
     sentence, are scored (a sparse product finds them); the others get 0. On the training pairs no
     pair below those bounds scores above the threshold.
     """
-    out = np.zeros((len(texts), len(units)))
-    if not texts or not units:
+    return _pair_scores([read(t) for t in texts], [read(u) for u in units], _scores)
+
+
+def _states_scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:
+    table = np.vstack([states_features(a, b) for a, b in pairs])
+    scores = states_model().scores(table)
+    near_misses = [k for k, (a, b) in enumerate(pairs) if conflict(a, b)]
+    scores[near_misses] = np.minimum(scores[near_misses], _NEAR_MISS_SCORE)
+    return scores
+
+
+def states_scores(texts: Sequence[Reading], units: Sequence[Reading]) -> np.ndarray:
+    """Matrix of how likely (0 to 1) ``units[j]`` (an article's sentence or two) states all that
+    ``texts[i]`` states, scored where :func:`claim_scores` would score; :func:`states_model`'s
+    ``threshold`` is where a citation is made."""
+    return _pair_scores(texts, units, _states_scores)
+
+
+def _pair_scores(
+    left: Sequence[Reading], right: Sequence[Reading], score: Callable[[Sequence[tuple[Reading, Reading]]], np.ndarray]
+) -> np.ndarray:
+    """``score`` of the pairs of ``left`` and ``right`` that share enough to be worth it; 0 elsewhere."""
+    out = np.zeros((len(left), len(right)))
+    if not left or not right:
         return out
-    left = [read(t) for t in texts]
-    right = [read(u) for u in units]
     vocabulary: dict[str, int] = {}
     a = _key_matrix(left, vocabulary, grow=True)
     b = _key_matrix(right, vocabulary, grow=False)
@@ -670,7 +716,7 @@ def claim_scores(texts: Sequence[str], units: Sequence[str]) -> np.ndarray:
     keep = (shared.data >= _MIN_SHARED) & (shared.data >= _MIN_RATIO * smaller)
     rows, cols = shared.row[keep], shared.col[keep]
     if len(rows):
-        out[rows, cols] = _scores([(left[i], right[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)])
+        out[rows, cols] = score([(left[i], right[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)])
     return out
 
 

@@ -272,6 +272,7 @@ class _Story:
         self.sets = _sets(counts)
         self.articles = articles
         self.quotes = [quoted_terms(s) for article in articles for s in article.sentences]
+        self.texts = [s for article in articles for s in article.sentences]
 
     def rows(self, candidates: Sequence[Candidate]) -> np.ndarray:
         return np.array([self.first_row[c.article] + c.index for c in candidates], dtype=np.int64)
@@ -284,38 +285,110 @@ def _sets(counts: csr_matrix) -> csr_matrix:
     return binary
 
 
-def _support(story: _Story, rows: np.ndarray) -> list[set[int]]:
-    """For the sentences at ``rows`` of ``story``, the indexes of the articles that state each.
+class _Units:
+    """What a story's articles say, unit by unit: each sentence, and each pair of adjacent sentences
+    (outlets split the same words into sentences differently), with the article each belongs to."""
 
-    Each sentence of each article is compared, and so is each pair of adjacent sentences, since
-    outlets split the same words into sentences differently.
-    """
-    sentences = story.sets
-    owner: list[int] = []
-    firsts: list[int] = []  # each pair of adjacent sentences, by the row of its first sentence
-    pair_quotes: list[set[str]] = []
-    for number, article in enumerate(story.articles):
-        texts = article.sentences
-        start = story.first_row[number]
-        firsts.extend(range(start, start + len(texts) - 1))
-        owner.extend([number] * len(texts))
-        # A quotation may open in one sentence and close in the next.
-        pair_quotes.extend(quoted_terms(f"{a} {b}") for a, b in pairwise(texts))
-    # The words of "a b" are those of a and those of b: no word spans the space.
-    first = np.asarray(firsts, dtype=np.int32)
-    joined = csr_matrix(
-        (np.ones(2 * len(first)), np.column_stack([first, first + 1]).ravel(), np.arange(0, 2 * len(first) + 1, 2)),
-        shape=(len(first), sentences.shape[0]),
-    )
-    pairs = joined @ sentences
-    pairs.data[:] = 1.0
-    units = csr_matrix(vstack([sentences, pairs], format="csr"))
-    owner.extend(owner[row] for row in firsts)
+    def __init__(self, story: _Story) -> None:
+        sentences = story.sets
+        owner: list[int] = []
+        firsts: list[int] = []  # each pair of adjacent sentences, by the row of its first sentence
+        pair_quotes: list[set[str]] = []
+        self.texts: list[str] = []
+        pairs: list[str] = []
+        for number, article in enumerate(story.articles):
+            texts = article.sentences
+            start = story.first_row[number]
+            firsts.extend(range(start, start + len(texts) - 1))
+            owner.extend([number] * len(texts))
+            self.texts.extend(texts)
+            pairs.extend(f"{a} {b}" for a, b in pairwise(texts))
+            # A quotation may open in one sentence and close in the next.
+            pair_quotes.extend(quoted_terms(f"{a} {b}") for a, b in pairwise(texts))
+        self.texts.extend(pairs)
+        # The words of "a b" are those of a and those of b: no word spans the space.
+        first = np.asarray(firsts, dtype=np.int32)
+        joined = csr_matrix(
+            (np.ones(2 * len(first)), np.column_stack([first, first + 1]).ravel(), np.arange(0, 2 * len(first) + 1, 2)),
+            shape=(len(first), sentences.shape[0]),
+        )
+        joined_sets = joined @ sentences
+        joined_sets.data[:] = 1.0
+        self.sets = csr_matrix(vstack([sentences, joined_sets], format="csr"))
+        owner.extend(owner[row] for row in firsts)
+        self.owner = np.asarray(owner)
+        self.quotes = story.quotes + pair_quotes
+
+
+def _support(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
+    """For the sentences at ``rows`` of ``story``, the indexes of the articles that share enough of
+    their words to count as stating each: a cheap estimate of support, for ranking many candidates."""
     chosen_quotes = [story.quotes[row] for row in rows]
     # Looser than the redundancy test: another outlet's wording of a fact shares fewer words.
-    match = _claims(sentences[rows], chosen_quotes, units, story.quotes + pair_quotes, 3, 0.4)
-    owners = np.asarray(owner)
-    return [set(owners[np.flatnonzero(row)].tolist()) for row in match]
+    match = _claims(story.sets[rows], chosen_quotes, units.sets, units.quotes, 3, 0.4)
+    return [set(units.owner[np.flatnonzero(row)].tolist()) for row in match]
+
+
+def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
+    """For the sentences at ``rows`` of ``story``, the indexes of the other articles that state each
+    (claims.py's citation model: all the sentence says, figures and names included, in a sentence
+    of the article or two adjacent ones). Only units sharing some words are read and scored."""
+    from .claims import read, states_model, states_scores
+
+    near = _claims(story.sets[rows], [story.quotes[row] for row in rows], units.sets, units.quotes, 2, 0.25)
+    bar = states_model().threshold
+    cited: list[set[int]] = []
+    for k, row in enumerate(rows):
+        own = units.owner[row]
+        columns = [j for j in np.flatnonzero(near[k]).tolist() if units.owner[j] != own]
+        if not columns:
+            cited.append(set())
+            continue
+        scores = states_scores([read(story.texts[row])], [read(units.texts[j]) for j in columns])[0]
+        cited.append({int(units.owner[j]) for j, value in zip(columns, scores, strict=True) if value >= bar})
+    return cited
+
+
+# Where a sentence's clauses part: punctuation, and the words that join a second event to a first.
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:()]\s*|\s+[-–—]\s+|\s+(?=(?:as|after|before|while|but|when|because|since|and)\s)", re.I
+)
+# A clause with fewer content words than this is a fragment ("officials said"): joined to the one before.
+_CLAUSE_WORDS = 4
+
+
+def clauses(sentence: str) -> list[str]:
+    """The parts of a sentence that each state one thing ("X scored a late penalty" / "as Rovers
+    beat Athletic 2-1" / "ending a 17-year wait")."""
+    parts: list[str] = []
+    for piece in _CLAUSE_BREAK.split(sentence):
+        if not piece.strip():
+            continue
+        if parts and len(content_terms(piece)) < _CLAUSE_WORDS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    if len(parts) > 1 and len(content_terms(parts[0])) < _CLAUSE_WORDS:
+        parts[:2] = [f"{parts[0]} {parts[1]}"]
+    return parts
+
+
+def _repeats(story: _Story, chosen_rows: Sequence[int], row: int) -> bool:
+    """Whether the chosen sentences already say something the sentence at ``row`` says, in any
+    words: both state the same claim (claims.py's matcher, either way round), or a chosen sentence
+    states one of its clauses ("… as Rovers beat Athletic 2-1" after "Rovers won the cup, beating
+    Athletic 2-1"). A sentence that would tell a reader a fact again is left out, even with news
+    of its own beside it."""
+    from .claims import claim_scores, model, read, states_model, states_scores
+
+    texts = [story.texts[r] for r in chosen_rows]
+    candidate = story.texts[row]
+    if claim_scores([candidate], texts)[0].max() >= model().threshold:
+        return True
+    if claim_scores(texts, [candidate])[:, 0].max() >= model().threshold:
+        return True
+    parts = [read(part) for part in clauses(candidate)]
+    return bool(states_scores(parts, [read(t) for t in texts]).max() >= states_model().threshold)
 
 
 def _tfidf(counts: csr_matrix) -> csr_matrix:
@@ -324,6 +397,9 @@ def _tfidf(counts: csr_matrix) -> csr_matrix:
     idf = np.log((counts.shape[0] + 1.0) / (df + 1.0)) + 1.0
     return _l2_rows(_scale_columns(counts, idf))
 
+
+# Below this TF-IDF similarity two sentences share too little to state the same claim: not compared.
+_MAYBE_SAME = 0.1
 
 # At most this many sentences of a story are ranked (the pairwise matrices grow with its square).
 MAX_CANDIDATES = 1500
@@ -369,7 +445,8 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     central = _centrality(counts)
     central = central / (central.max() or 1.0)
     position = np.array([1.0 / (1.0 + 0.25 * c.index) for c in candidates])
-    support = _support(story, rows) if len(articles) > 1 else [{c.article} for c in candidates]
+    units = _Units(story) if len(articles) > 1 else None
+    support = _support(story, units, rows) if units is not None else [{c.article} for c in candidates]
     agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
     agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
     score = WEIGHTS[0] * central + WEIGHTS[1] * position + WEIGHTS[2] * agreement
@@ -395,6 +472,9 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         available[pick] = False
         if chosen and redundancy[pick] >= 0.5:  # says what a chosen sentence already says
             continue
+        # Another outlet's words for a chosen fact share few words with it: the claim matcher decides.
+        if chosen and redundancy[pick] >= _MAYBE_SAME and _repeats(story, rows[chosen].tolist(), int(rows[pick])):
+            continue
         length = len(words(candidates[pick].text))
         if chosen and budget + length > max_words * 1.15:
             continue
@@ -411,10 +491,11 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         ordered.append(k)
         while following := [f for f in followers.get(ordered[-1], []) if f in picked]:
             ordered.append(following[0])
+    cited = _citations(story, units, rows[ordered]) if units is not None else [set() for _ in ordered]
     result = []
-    for k in ordered:
+    for k, stating in zip(ordered, cited, strict=True):
         candidate = candidates[k]
         own = articles[candidate.article].id
-        others = [articles[j].id for j in sorted(support[k]) if j != candidate.article]
+        others = [articles[j].id for j in sorted(stating)]
         result.append(SummarySentence(text=candidate.text, citations=(own, *others), article_id=own))
     return tuple(result)

@@ -81,7 +81,7 @@ def test_citations_name_the_articles_that_state_the_fact():
     docs = _lines("ecb_sample.jsonl")
     facts = [f for f in load_facts() if f[0] in {d["subtopic"] for d in docs}]
     assert len(facts) >= 3
-    complete = labelled = 0
+    complete = labelled = cited = wrong = 0
     recall = 0.0
     for story in sorted({f[0] for f in facts}):
         articles = [ecb_article(d) for d in docs if d["subtopic"] == story]
@@ -95,5 +95,10 @@ def test_citations_name_the_articles_that_state_the_fact():
                     labelled += 1
                     complete += stating <= set(sentence.citations)
                     recall += len(stating & set(sentence.citations)) / len(stating)
+                    cited += len(sentence.citations)
+                    wrong += len(set(sentence.citations) - stating)
     assert labelled >= 3
-    assert recall / labelled >= 0.75, (recall / labelled, complete, labelled)  # measured 0.850
+    # Citations come from the citation model (claims.py), which cites an article only when it states
+    # all the sentence says: fewer citations than the old word-overlap rule (recall 0.850 here), none wrong.
+    assert recall / labelled >= 0.45, (recall / labelled, complete, labelled)  # measured 0.538
+    assert wrong <= 0.05 * cited, (wrong, cited)  # measured 0 of 65
