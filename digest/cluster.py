@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix, diags, hstack
+from scipy.sparse import csr_matrix, hstack
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
@@ -47,6 +47,11 @@ class ClusterParams:
     # Articles grouped at once by average linkage, which needs their n × n similarities in memory
     # (4,000 take about 0.4 GB); a larger connected group is split first (see _pieces).
     max_component: int = 4000
+    # Topics gather stories whose centroids are this alike and that share main names worth this much
+    # (see _main_names; 1.0 is about one name rare in the inbox and in English). Chosen on calibration halves.
+    topic_threshold: float = 0.08
+    topic_names: float = 1.0
+    main_share: float = 0.5  # a name is one of a story's main names when this share of its articles use it
 
 
 _PLAIN_WORD = re.compile(r"[a-z]+|[a-z]{2,}'s")
@@ -181,7 +186,7 @@ def similarity(articles: Sequence[Article], matrix: csr_matrix, params: ClusterP
 
 
 def _pairs_above(
-    matrix: csr_matrix, bar: float, days: np.ndarray | None = None, window: int = 0, block: int = 1000
+    matrix: csr_matrix, bar: float, days: np.ndarray | None = None, window: float = 0, block: int = 1000
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row pairs (i < j) whose vectors' dot product is at least ``bar``, and those products; with
     ``days``, only pairs no more than ``window`` days apart (an unknown day rules nothing out).
@@ -265,7 +270,9 @@ def _average_linkage(
     return np.asarray(fcluster(tree, t=1.0 - params.threshold, criterion="distance"))
 
 
-def _pieces(members: np.ndarray, graph: csr_matrix, params: ClusterParams) -> list[tuple[np.ndarray, bool]]:
+def _pieces(
+    members: np.ndarray, graph: csr_matrix, params: ClusterParams, bar: float | None = None
+) -> list[tuple[np.ndarray, bool]]:
     """One connected component in pieces of at most ``params.max_component`` articles, each with
     whether it is to be clustered (else it is one story as it is).
 
@@ -276,7 +283,7 @@ def _pieces(members: np.ndarray, graph: csr_matrix, params: ClusterParams) -> li
     stays bounded whatever the input; the price is that two pieces can no longer join.
     """
     done: list[tuple[np.ndarray, bool]] = []
-    todo = [(members, params.threshold)]
+    todo = [(members, params.threshold if bar is None else bar)]
     while todo:
         part, bar = todo.pop()
         if len(part) <= params.max_component:
@@ -309,18 +316,114 @@ def _pieces(members: np.ndarray, graph: csr_matrix, params: ClusterParams) -> li
     return done
 
 
+def _centroids(matrix: csr_matrix, groups: Sequence[Sequence[int]]) -> csr_matrix:
+    """One row per group: the mean of its members' rows of ``matrix``, normalised."""
+    return csr_matrix(normalize(_membership(groups, matrix.shape[0]) @ matrix))
+
+
+def _membership(groups: Sequence[Sequence[int]], n: int) -> csr_matrix:
+    """Group-by-article matrix of 1 / group size: its product with article rows averages each group's rows."""
+    member_rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    weights = np.repeat([1.0 / len(g) for g in groups], [len(g) for g in groups])
+    return csr_matrix((weights, (group_of, member_rows)), shape=(len(groups), n))
+
+
 def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: float = 0.15) -> set[tuple[int, int]]:
     """Pairs of story indexes on a related subject: their centroids of ``vectors`` are at least ``floor`` alike."""
     if len(groups) < 2:
         return set()
-    # Story-by-article membership; its product with the article vectors sums each story's rows.
-    member_rows = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
-    story_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    weights = np.repeat([1.0 / len(g) for g in groups], [len(g) for g in groups])
-    membership = csr_matrix((weights, (story_of, member_rows)), shape=(len(groups), matrix.shape[0]))
-    centroids = csr_matrix(membership @ matrix)
-    norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    centroids = csr_matrix(diags(1.0 / norms) @ centroids)
-    first, second, _ = _pairs_above(centroids, floor)
+    first, second, _ = _pairs_above(_centroids(matrix, groups), floor)
     return {(int(i), int(j)) for i, j in zip(first, second, strict=True)}
+
+
+def _main_names(articles: Sequence[Article], groups: Sequence[Sequence[int]], share: float) -> csr_matrix:
+    """One row per group over the inbox's names: the square root of a name's weight where at least
+    ``share`` of the group's articles use it (its main names), else 0. A name's weight, from 0 to 1,
+    is how rare it is in the inbox (idf over the largest idf) times how rare in English (``rarity``),
+    so the product of two rows is the weight of the main names two groups share: high for the same
+    people, organisations and places, low for two events of one kind with other people."""
+    names, features = count_matrix(
+        ([f for f in set(_entity_text(a)) if f.startswith("e:")] for a in articles), sort=True
+    )
+    if not features:
+        return csr_matrix((len(groups), 1))
+    df = np.bincount(names.indices, minlength=len(features))
+    idf = np.log((len(articles) + 1.0) / (df + 1.0)) + 1.0
+    weight = np.sqrt(idf / idf.max() * rarity(features))
+    shares = csr_matrix(_membership(groups, len(articles)) @ names)  # share of a group's articles using each name
+    shares.data = np.where(shares.data >= share - 1e-9, weight[shares.indices], 0.0)
+    shares.eliminate_zeros()
+    return shares
+
+
+def _group_days(days: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """The middle known publication day of each group (NaN when none is known)."""
+    middle = np.full(len(groups), np.nan)
+    for k, group in enumerate(groups):
+        known = days[np.asarray(group)]
+        known = known[~np.isnan(known)]
+        if len(known):
+            middle[k] = float(np.median(known))
+    return middle
+
+
+def _join(
+    articles: Sequence[Article],
+    matrix: csr_matrix,
+    groups: Sequence[Sequence[int]],
+    bar: float,
+    name_bar: float,
+    params: ClusterParams,
+    window: float,
+) -> list[list[int]]:
+    """Groups of ``groups`` (as their indexes): average linkage over the groups' centroids, where
+    two groups count as alike only when they also share their main names (``name_bar``) and their
+    middle days are at most ``window`` days apart; cut at ``bar``. Singles come back alone."""
+    if len(groups) < 2:
+        return [[k] for k in range(len(groups))]
+    centroids = _centroids(matrix, groups)
+    names = _main_names(articles, groups, params.main_share)
+    days = _group_days(_day_numbers(articles), groups)
+    first, second, alike = _pairs_above(centroids, bar - 1e-9, days, window)
+    shared = np.asarray(names[first].multiply(names[second]).sum(axis=1)).ravel()
+    keep = shared >= name_bar - 1e-9
+    graph = csr_matrix((alike[keep], (first[keep], second[keep])), shape=(len(groups), len(groups)))
+    _, component = connected_components(graph, directed=False)
+    joined: list[list[int]] = []
+    for label in np.unique(component):
+        members = np.flatnonzero(component == label)
+        if len(members) == 1:
+            joined.append([int(members[0])])
+            continue
+        for piece, link in _pieces(members, graph + graph.T, params, bar):
+            if len(piece) == 1 or not link:
+                joined.append([int(k) for k in piece])
+                continue
+            rows, own_names = centroids[piece], names[piece]
+            sub = (rows @ rows.T).toarray()
+            sub[(own_names @ own_names.T).toarray() < name_bar - 1e-9] = 0.0
+            sub[np.abs(days[piece][:, None] - days[piece][None, :]) > window] = 0.0
+            np.fill_diagonal(sub, 1.0)
+            distance = np.clip(np.subtract(1.0, sub, out=sub), 0.0, 1.0, out=sub)
+            labels = fcluster(linkage(squareform(distance, checks=False), method="average"), 1.0 - bar, "distance")
+            for value in np.unique(labels):
+                joined.append([int(k) for k in piece[labels == value]])
+    return joined
+
+
+def topics(
+    articles: Sequence[Article],
+    matrix: csr_matrix,
+    groups: Sequence[Sequence[int]],
+    params: ClusterParams | None = None,
+) -> list[list[int]]:
+    """Stories (indexes into ``groups``) gathered into topics: stories of one broad subject whose
+    centroids are ``params.topic_threshold`` alike and that share main names. Every story is in
+    exactly one topic; biggest topics (in articles) first, each topic's stories in the given order."""
+    params = params or ClusterParams()
+    joined = _join(articles, matrix, groups, params.topic_threshold, params.topic_names, params, math.inf)
+    for topic in joined:
+        topic.sort()
+    joined.sort(key=lambda t: (-sum(len(groups[k]) for k in t), -len(t), t[0]))
+    return joined

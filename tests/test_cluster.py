@@ -1,7 +1,7 @@
 import logging
 from dataclasses import replace
 
-from digest.cluster import ClusterParams, cluster, related_pairs, vectors
+from digest.cluster import ClusterParams, cluster, related_pairs, topics, vectors
 from digest.features import entities
 
 from .conftest import seed_name
@@ -120,3 +120,77 @@ def test_copies_beyond_the_limit_stay_one_story(caplog):
         groups = cluster(copies + articles[30:60], ClusterParams(max_component=20))
     assert sorted(map(sorted, groups)) == [list(range(50)), list(range(50, 80))]
     assert "50 articles are all linked by near-identical pairs, more than the 20 grouped at once" in caplog.text
+
+
+def test_seed_topics_keep_other_subjects_apart(seed_articles):
+    """Every story in exactly one topic; the Minnesota, Greece and Serbia stories are not gathered
+    with the Soleimani story (the Ghaani analysis may be)."""
+    matrix = vectors(seed_articles, ClusterParams())
+    groups = cluster(seed_articles, matrix=matrix)
+    grouped = topics(seed_articles, matrix, groups)
+    assert sorted(k for topic in grouped for k in topic) == list(range(len(groups)))
+    soleimani = next(k for k, g in enumerate(groups) if len(g) == 4)
+    (home,) = [topic for topic in grouped if soleimani in topic]
+    others = {(seed_articles[groups[k][0]].title or "")[:12] for k in home if k != soleimani}
+    assert others <= {"Analysis: Ir"}, others
+
+
+def _made_up(name: str, text: str):
+    from digest.clean import clean_document
+    from digest.models import RawDoc
+
+    (article,) = clean_document(RawDoc(path=f"/inbox/{name}.txt", text=text))
+    return article
+
+
+# Two stories of one subject (a football club: a takeover bid, the manager sacked), each told by
+# three outlets; and two storms, events of the same kind that hit other places, with other people.
+BID = [
+    "Harlan Voss bids for Redmoor Rovers\n\nAmerican tycoon Harlan Voss has made a 790 million pound offer for "
+    "Redmoor Rovers, the club's board said on Monday. Voss already owns 28 per cent of the Redmoor club. "
+    "The board of Redmoor Rovers will meet on Friday to weigh the Voss offer.",
+    "Voss offer for Redmoor\n\nHarlan Voss, the American owner of a sports franchise, offered 790 million pounds "
+    "for Redmoor Rovers. The Redmoor Rovers board confirmed the approach. Voss holds 28 per cent of the shares.",
+    "Redmoor Rovers receive Voss takeover approach\n\nRedmoor Rovers said Harlan Voss had approached the board with "
+    "a takeover offer. The Voss family values the club at 790 million pounds. Voss is the largest shareholder.",
+]
+SACKING = [
+    "Redmoor Rovers sack manager Ivo Brandt\n\nThe club dismissed Ivo Brandt on Thursday after a fifth straight "
+    "league defeat left his side in the relegation zone. Coach Mia Lund takes charge of training for now.",
+    "Brandt out after Ashgate defeat\n\nIvo Brandt has left Redmoor after two seasons as manager, the club said. "
+    "The 3-0 loss at Ashgate was the last straw; his assistant Mia Lund will pick the team on Saturday.",
+    "Rovers part company with Brandt\n\nThe club parted company with manager Ivo Brandt following the heavy loss at "
+    "Ashgate. Players thanked Brandt, and Mia Lund is in temporary charge of the first team.",
+]
+STORM_A = [
+    "Storm Orla floods Kestwick\n\nStorm Orla flooded hundreds of homes in Kestwick on Tuesday, mayor Dana Pruitt "
+    "said. Rivers in Kestwick burst their banks and 40 people were rescued by boat.",
+    "Kestwick under water after Orla\n\nMayor Dana Pruitt declared an emergency in Kestwick as Storm Orla brought "
+    "the worst floods in decades. Rescuers took 40 residents from their homes.",
+    "Orla batters Kestwick\n\nStorm Orla battered Kestwick with heavy rain, forcing Dana Pruitt, the mayor, to open "
+    "shelters. Forty people were rescued from flooded streets.",
+]
+STORM_B = [
+    "Storm Bram floods Lorrington\n\nStorm Bram flooded hundreds of homes in Lorrington on Wednesday, mayor Tomas "
+    "Achebe said. Rivers in Lorrington burst their banks and 25 people were rescued by boat.",
+    "Lorrington under water after Bram\n\nMayor Tomas Achebe declared an emergency in Lorrington as Storm Bram "
+    "brought the worst floods in decades. Rescuers took 25 residents from their homes.",
+    "Bram batters Lorrington\n\nStorm Bram battered Lorrington with heavy rain, forcing Tomas Achebe, the mayor, to "
+    "open shelters. Twenty-five people were rescued from flooded streets.",
+]
+
+
+def test_topics_gather_stories_of_one_subject_and_keep_same_kind_events_apart(seed_articles):
+    texts = BID + SACKING + STORM_A + STORM_B
+    articles = [_made_up(f"{n:02d}", text) for n, text in enumerate(texts)] + list(seed_articles)
+    params = ClusterParams()
+    matrix = vectors(articles, params)
+    groups = cluster(articles, params, matrix)
+    made_up = sorted(sorted(g) for g in groups if g[0] < len(texts))
+    assert made_up == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]  # four stories
+    grouped = topics(articles, matrix, groups, params)
+    assert sorted(k for topic in grouped for k in topic) == list(range(len(groups)))  # each story once
+    as_articles = sorted(sorted(i for k in t for i in groups[k]) for t in grouped if groups[t[0]][0] < len(texts))
+    assert as_articles == [[0, 1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11]]  # the bid and the sacking: one topic
+    sizes = [sum(len(groups[k]) for k in topic) for topic in grouped]
+    assert sizes == sorted(sizes, reverse=True)  # biggest topics first
