@@ -126,6 +126,7 @@ class MailStory:
     sources: list[MailSource]
     paragraphs: list[tuple[str, list[MailSource]]]
     related: list[str]
+    topic: str | None = None  # on the first story of a topic of several stories: the topic's title
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,10 @@ def mail_stories(data: Mapping[str, Any]) -> list[MailStory]:
     hard to read on a phone.
     """
     titles = {s["id"]: s["title"] for s in data.get("stories", [])}
+    # The first story of each topic of several stories opens it with the topic's title; the stories
+    # of a topic stand together, so they need no "Related" line.
+    opening = {t["stories"][0]: t["title"] for t in data.get("topics", []) if len(t.get("stories", [])) > 1}
+    grouped = {k for t in data.get("topics", []) if len(t.get("stories", [])) > 1 for k in t["stories"]}
     stories = []
     for number, story in enumerate(data.get("stories", []), start=1):
         sources = {
@@ -197,8 +202,11 @@ def mail_stories(data: Mapping[str, Any]) -> list[MailStory]:
             else:
                 paragraphs.append((sentence["text"], cited))
                 joined = 1
-        related = [one_line(titles[r]) for r in story.get("related", []) if r in titles]
-        stories.append(MailStory(number, one_line(story["title"]), list(sources.values()), paragraphs, related))
+        related = (
+            [] if story["id"] in grouped else [one_line(titles[r]) for r in story.get("related", []) if r in titles]
+        )
+        topic = one_line(opening[story["id"]]) if story["id"] in opening else None
+        stories.append(MailStory(number, one_line(story["title"]), list(sources.values()), paragraphs, related, topic))
     return stories
 
 

@@ -126,3 +126,40 @@ def significance(story: Story) -> float:
     if story.continues is not None:
         weight += 1.0
     return weight
+
+
+def topic_title(stories: Sequence[Story]) -> str:
+    """A heading for stories of one subject: the names most of them share in their titles and leads
+    (as written, longest first: "Sallow Viaduct", not "Sallow"), up to three; else the first story's
+    title."""
+    from .features import entities
+
+    texts = [
+        " ".join([s.title, *(a.title or "" for a in s.articles), *(x.text for x in s.summary[:3])]) for s in stories
+    ]
+    counts: dict[str, int] = {}
+    for text in texts:
+        for name in {e[2:] for e in entities(text) if e.startswith("e:")}:
+            counts[name] = counts.get(name, 0) + 1
+    shared = sorted(
+        (n for n, c in counts.items() if c >= max(2, (len(stories) + 1) // 2)), key=lambda n: (-counts[n], -len(n))
+    )
+    chosen: list[str] = []
+    for name in shared:
+        if any(name in other.split() or name == other for other in chosen):
+            continue  # a part of a name already chosen
+        chosen = [c for c in chosen if c not in name.split()]  # a longer name replaces its parts
+        chosen.append(name)
+        if len(chosen) == 3:
+            break
+    if not chosen:
+        return stories[0].title
+    joined = " ".join(texts)
+    return " · ".join(_as_written(name, joined) for name in chosen)
+
+
+def _as_written(name: str, text: str) -> str:
+    """``name`` (lower case, as a feature) with the capitals it has in ``text``."""
+    pattern = r"[\s-]+".join(re.escape(part) for part in name.split())
+    match = re.search(rf"\b{pattern}\b", text, re.I)
+    return match.group(0) if match else name.title()

@@ -97,6 +97,7 @@ class Story:
     summary: tuple[SummarySentence, ...]
     related: tuple[str, ...] = ()  # ids of other stories in the edition on a related subject
     continues: Continuation | None = None  # the earlier edition's story this one carries on
+    topic: str = ""  # the id of the topic the story belongs to (see Topic)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -109,6 +110,16 @@ class Story:
     def latest(self) -> str | None:
         dates = [a.published for a in self.articles if a.published]
         return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Stories of one broad subject (the Asian Games: the opening, the ban on Iran's horses, …);
+    a story alone in its subject is a topic of one story."""
+
+    id: str
+    title: str
+    stories: tuple[str, ...]  # story ids, in the edition's order
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ class Digest:
     stories: tuple[Story, ...]
     quarantined: tuple[Quarantined, ...] = ()
     outputs: dict[str, str] = field(default_factory=dict, compare=False)
+    topics: tuple[Topic, ...] = ()  # every story in exactly one; the stories come topic by topic
 
     @property
     def article_count(self) -> int:

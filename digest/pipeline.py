@@ -23,10 +23,10 @@ from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
 from .continuity import earlier_stories, mark_continuing
-from .editing import choose_title, significance
+from .editing import choose_title, significance, topic_title
 from .errors import ConfigError, InputError, NothingNewError, plural
 from .ingest import IngestResult, is_candidate, read_file
-from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
+from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
 from .store import EditionLock, EditionRecord, FileRecord, Store, shown_path
 
 log = logging.getLogger(__name__)
@@ -355,8 +355,25 @@ def _newest_day(story: Story) -> int:
 
 def rank_stories(stories: Sequence[Story]) -> list[Story]:
     """Most significant first (outlets, deaths and injuries, continuing news: editing.significance),
-    then more articles, newer, longer."""
-    return sorted(stories, key=lambda s: (-significance(s), -len(s.articles), -_newest_day(s), -len(s.summary)))
+    then more articles, newer, longer; the stories of one topic together, where its most
+    significant story would stand."""
+    ranked = sorted(stories, key=lambda s: (-significance(s), -len(s.articles), -_newest_day(s), -len(s.summary)))
+    place: dict[str, int] = {}
+    for story in ranked:
+        place.setdefault(story.topic or story.id, len(place))
+    return sorted(ranked, key=lambda s: place[s.topic or s.id])
+
+
+def topics_of(stories: Sequence[Story]) -> tuple[Topic, ...]:
+    """The topics of ranked stories, in their order: each titled by the names its stories share
+    (editing.topic_title), a topic of one story by that story's title."""
+    members: dict[str, list[Story]] = {}
+    for story in stories:
+        members.setdefault(story.topic or story.id, []).append(story)
+    return tuple(
+        Topic(key, topic_title(group) if len(group) > 1 else group[0].title, tuple(s.id for s in group))
+        for key, group in members.items()
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -380,8 +397,8 @@ def _key(*parts: object) -> str:
 PREPARED_DAYS = 14
 
 
-def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[list[int]], list[tuple[int, int]]]:
-    """The stories (as article indexes) and the pairs of related stories; prepared ones when the
+def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[list[int]], list[list[int]]]:
+    """The stories (as article indexes) and the topics (as story indexes); prepared ones when the
     store holds them for exactly these articles."""
     version = stories_version() if store is not None else ""
     key = _key(version, *sorted(a.id for a in articles)) if version else ""
@@ -391,18 +408,19 @@ def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[li
             data = json.loads(found)
             index = {a.id: i for i, a in enumerate(articles)}
             log.info("stories: the grouping of these %s was prepared earlier", plural(len(articles), "article"))
-            return [[index[i] for i in group] for group in data["groups"]], [(i, j) for i, j in data["related"]]
+            return [[index[i] for i in group] for group in data["groups"]], data["topics"]
     # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
     # that make no edition (status, send, serve's start, --help) should not pay.
-    from .cluster import ClusterParams, cluster, related_pairs, vectors
+    from .cluster import ClusterParams, cluster, topics, vectors
 
-    matrix = vectors(articles, ClusterParams())
-    groups = cluster(articles, matrix=matrix)
-    related = sorted(related_pairs(matrix, groups))
+    params = ClusterParams()
+    matrix = vectors(articles, params)
+    groups = cluster(articles, params, matrix)
+    gathered = topics(articles, matrix, groups, params)
     if store is not None and version:
-        data = {"groups": [[articles[i].id for i in group] for group in groups], "related": related}
+        data = {"groups": [[articles[i].id for i in group] for group in groups], "topics": gathered}
         store.keep_prepared("groups", {key: json.dumps(data)}, version, _now())
-    return groups, related
+    return groups, gathered
 
 
 def _summaries(
@@ -458,7 +476,9 @@ def build_stories(
     timings: dict[str, float] | None = None,
     store: Store | None = None,
 ) -> list[Story]:
-    """Cluster articles into stories, summarise each, and rank them (more sources, newer first).
+    """Cluster articles into stories and stories into topics, summarise each story, and rank them
+    (see :func:`rank_stories`; each story's ``topic`` and ``related`` name its topic and the other
+    stories of that topic).
 
     ``timings``, when given, receives the seconds spent clustering and summarising. With a
     ``store``, work prepared earlier for the same articles (see :func:`prepare_edition`) is
@@ -467,7 +487,7 @@ def build_stories(
     if not articles:
         return []
     started = time.perf_counter()
-    groups, related_stories = _grouping(articles, store)
+    groups, gathered = _grouping(articles, store)
     clustered = time.perf_counter()
     stories_members = [
         tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
@@ -479,15 +499,13 @@ def build_stories(
         for members, summary in zip(stories_members, summaries, strict=True)
     ]
     summarized = time.perf_counter()
-    related: dict[int, list[int]] = {}
-    for i, j in related_stories:
-        related.setdefault(i, []).append(j)
-        related.setdefault(j, []).append(i)
-    stories = [
-        Story(s.id, s.title, s.articles, s.summary, tuple(drafts[j].id for j in sorted(related.get(i, []))))
-        for i, s in enumerate(drafts)
-    ]
-
+    # The other stories of its topic are a story's related ones.
+    stories = []
+    for topic in gathered:
+        topic_id = _story_id([a for k in topic for a in drafts[k].articles])
+        for k in topic:
+            related = tuple(drafts[j].id for j in topic if j != k)
+            stories.append(replace(drafts[k], related=related, topic=topic_id))
     ranked = rank_stories(stories)
     if timings is not None:
         timings["cluster"] = clustered - started
@@ -581,7 +599,8 @@ def run_edition(
             earlier = earlier_stories(store, settings.output, store.editions(), day)
             stories = rank_stories(mark_continuing(stories, earlier))
             quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
-            digest = Digest(day, clock().astimezone(settings.tz).replace(microsecond=0), tuple(stories), quarantined)
+            generated = clock().astimezone(settings.tz).replace(microsecond=0)
+            digest = Digest(day, generated, tuple(stories), quarantined, topics=topics_of(stories))
             previous = [e for e in store.editions() if e.date != day.isoformat()]
             outputs = render.write_edition(
                 published(digest, settings.inbox),

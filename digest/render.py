@@ -252,6 +252,31 @@ class StoryView:
         return list(seen.values())
 
 
+@dataclass(frozen=True)
+class Section:
+    """Stories shown together: those of one topic under its title, or a lone story (no title)."""
+
+    title: str | None
+    anchor: str
+    views: list[StoryView]
+
+
+def sections(digest: Digest, views: Sequence[StoryView]) -> list[Section]:
+    """``views`` (in the edition's order, where a topic's stories stand together) as sections: the
+    stories of a topic of more than one story under its title, every other story on its own."""
+    topics = {topic.id: topic for topic in digest.topics}
+    found: list[Section] = []
+    for view in views:
+        topic = topics.get(view.story.topic)
+        if topic is None or len(topic.stories) < 2:
+            found.append(Section(None, view.anchor, [view]))
+        elif found and found[-1].anchor == f"topic-{topic.id}":
+            found[-1].views.append(view)
+        else:
+            found.append(Section(topic.title, f"topic-{topic.id}", [view]))
+    return found
+
+
 def story_anchor(story_id: str) -> str:
     """The fragment of a story in its edition's HTML and PDF; stable while the story's articles are."""
     return f"story-{story_id}"
@@ -420,6 +445,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             }
             for story in digest.stories
         ],
+        "topics": [{"id": t.id, "title": t.title, "stories": list(t.stories)} for t in digest.topics],
         "quarantined": [{"path": q.path, "reason": q.reason} for q in digest.quarantined],
     }
 
@@ -474,6 +500,7 @@ def render_html(
     return env.get_template("digest.html.j2").render(
         digest=digest,
         full=views[:max_stories],
+        sections=sections(digest, views[:max_stories]),
         more=views[max_stories:],
         css=stylesheet(mode),
         mode=mode,
