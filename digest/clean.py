@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from .models import Article, RawDoc
 from .segment import content_terms, sentences_of
 
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# All Unicode white space (U+1680 and U+2000–U+200A too, which a line may hold thousands of) and
+# the zero-width space.
+_SPACE = re.compile(r"[\s\u200b]+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TERMINAL = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
@@ -78,8 +80,10 @@ _DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r"\.?,?\s+(\d{4})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _TRAILING_DATE = re.compile(r",\s*" + _MONTH + r"\.?\s+\d{1,2},?\s+\d{4}\s*$", re.I)
 _BYLINE = re.compile(r"^(by|reporting by|written by|words by|story by|text by|edited by|author:)\s+(.+)$", re.I)
+# Each run of white space belongs to one word before it, taken whole (three optional "\s*" in a row
+# made a line of white space cubic).
 _DATE_ONLY = re.compile(
-    r"^(published|updated|posted|last updated|first published)?\s*(on)?\s*:?\s*"
+    r"^(?:(?:published|updated|posted|last updated|first published)\s*+)?(?:on\s*+)?(?::\s*+)?"
     r"[\w ,.:|/-]{0,40}\d{4}[\w ,.:|/+-]{0,30}$",
     re.I,
 )

@@ -29,8 +29,13 @@ def _join_tokens(sentence: Iterable[object]) -> str:
     return "".join(f"{tok.spacing}{tok.value}" for tok in sentence).strip()  # type: ignore[attr-defined]
 
 
+# The last word before a final full stop, if it is short enough to be an abbreviation; bounded, so a
+# 100,000-letter "word" is not scanned again from each of its letters.
+_SHORT_LAST_WORD = re.compile(r"(?<!\w)(\w{1,12})\.$")
+
+
 def _ends_with_title_abbreviation(text: str) -> bool:
-    match = re.search(r"(\w+)\.$", text)
+    match = _SHORT_LAST_WORD.search(text)
     return match is not None and match.group(1).lower() in _TITLE_ABBREVIATIONS
 
 

@@ -40,7 +40,8 @@ _CONTEXT_START = re.compile(
 # "There were 20 arrests": "there" that points at nothing before it.
 _EXISTENTIAL = re.compile(r"^there\s+(is|are|was|were|has|have|had|will|would|could|may|might|must|should)\b", re.I)
 _FINAL = re.compile(r"[.!…][\"'”’)\]]*$")
-_QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+# A quotation does not hold another opening mark: a run of "“" is not scanned again from each one.
+_QUOTED = re.compile(r"[“\"]([^“”\"]{8,})[”\"]")
 
 
 WEIGHTS = (0.65, 0.15, 0.20)

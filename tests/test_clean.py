@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from digest.clean import classify, clean_document
+from digest.clean import _unwrap, classify, clean_document
 from digest.models import RawDoc
 
 from .conftest import seed_name
@@ -111,6 +111,16 @@ def test_line_roles():
     assert classify("FILE- In this Sept. 18, 2016 file photo, a man waves. (AP Photo/John Doe, File)").role == "aside"
     assert classify("Officials said the bridge reopened on Monday.").role == "body"
     assert classify("Harbour bridge reopens after two-year repair").role == "head"
+
+
+def test_every_unicode_space_is_collapsed():
+    """U+1680, U+2000–U+200A, U+3000 and no-break spaces are white space like any other: a date line
+    padded with them is still a date line, and thousands of them cost no more than one."""
+    spaces = "\u1680\u2002\u2009\u3000\u00a0\u205f"
+    line = classify(_unwrap([f"Published{spaces * 500}on March 3, 2019"])[0][0])
+    assert line.text == "Published on March 3, 2019" and (line.role, line.kind) == ("aside", "date")
+    (article,) = clean_document(RawDoc(path="/x/o.txt", text=f"The{spaces}council met{spaces * 3}on Monday, it said."))
+    assert article.sentences == ("The council met on Monday, it said.",)
 
 
 def test_same_text_same_id_and_splitting_off_for_extracted_docs():

@@ -40,6 +40,17 @@ def test_markdown_front_matter_links_and_headings(tmp_path):
     assert "https://x.org" not in doc.text and "**" not in doc.text and "#" not in doc.text
 
 
+def test_markdown_of_brackets_is_read_and_links_still_unwrapped(tmp_path):
+    """A line of 250,000 "[" (minutes with the old quadratic link pattern) is plain text; links next to
+    stray brackets and CRLF front matter are still read."""
+    (doc,) = read_file(write(tmp_path, "brackets.md", "[" * 250_000 + f"\n\n{ARTICLE}\n")).docs
+    assert doc.text.startswith("[" * 1000) and ARTICLE in doc.text
+    md = "---\r\ntitle: Budget\r\nsource: Times\r\n---\r\n[[1] The [council](https://x.org/a_b) met](. ![i](p.png)\r\n"
+    (doc,) = read_file(write(tmp_path, "b.md", md)).docs
+    assert (doc.title, doc.source) == ("Budget", "Times")
+    assert doc.text.strip() == "[[1] The council met](."
+
+
 def test_html_page_is_extracted(tmp_path):
     body = " ".join([ARTICLE] * 3)
     html = f"""<html><head><title>Budget passes | City Times</title>
