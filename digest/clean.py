@@ -15,12 +15,16 @@ Heads never become body text; they are only candidates for an article's title an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 from .models import Article, RawDoc
 from .segment import content_terms, sentences_of
@@ -206,6 +210,56 @@ def _find_date(text: str) -> str | None:
     return None
 
 
+_DEFAULTS = (datetime(1901, 1, 1, 0, 0, 0), datetime(1902, 2, 2, 1, 1, 1))  # two guesses for missing parts
+# Zone names news sites print after a time (an abbreviation alone is ambiguous: these are the usual ones).
+_ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "BST": 3600, "CET": 3600, "CEST": 7200, "EET": 7200, "EEST": 10800}
+_ZONES.update(
+    {
+        f"{zone}{kind}": (offset + (kind == "DT")) * 3600
+        for zone, offset in (("E", -5), ("C", -6), ("M", -7), ("P", -8))
+        for kind in ("ST", "DT")
+    }
+)
+
+
+# Mail and RSS dates: "Sun, 29 Nov 2026 09:30:00 +0100".
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3}, ?)?\d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|[A-Z]{1,5})$")
+
+
+def _date_time(text: str) -> datetime | None:
+    """``text`` read whole as a date with a time of day (ISO 8601, RFC 2822, written forms such as
+    "November 29, 2026 9:30 AM"); None when it is not one, or has no time of day."""
+    if ":" not in text or len(text) > 80:
+        return None
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(text)
+    if _RFC2822.match(text):  # the e-mail parser guesses at anything else ("9:30 PM" read as 9:30)
+        with contextlib.suppress(ValueError, TypeError, IndexError):
+            return parsedate_to_datetime(text)
+    from dateutil import parser
+
+    try:
+        with warnings.catch_warnings():  # a time zone name it does not know leaves the time without offset
+            warnings.simplefilter("ignore")
+            first, second = (parser.parse(text, default=default, tzinfos=_ZONES) for default in _DEFAULTS)
+    except (ValueError, OverflowError):
+        return None
+    # Every part of the date and the hour were in the text, or the two guesses would differ.
+    if (first.year, first.month, first.day, first.hour) != (second.year, second.month, second.day, second.hour):
+        return None
+    return first
+
+
+def published_date(value: str) -> str | None:
+    """A publication date as ISO 8601: "2026-11-29T09:30:00+00:00" when it has a time of day (with its
+    offset when it has one), else "2026-11-29"; None when ``value`` holds no date."""
+    text = _SPACE.sub(" ", value).strip()
+    moment = _date_time(text)
+    if moment is not None and 1900 < moment.year < 2200:
+        return moment.isoformat(timespec="seconds")
+    return _find_date(text)
+
+
 def _is_title_candidate(line: Line) -> bool:
     return line.role == "head" and 4 <= line.words <= 30 and not line.text.endswith(":")
 
@@ -322,7 +376,7 @@ def _source_from(raw: RawDoc, asides: list[Line]) -> str | None:
 
 def _date_from(raw: RawDoc, part: _Part) -> str | None:
     if raw.published:
-        return _find_date(raw.published) or (raw.published[:10] if _DATE_ISO.match(raw.published) else None)
+        return published_date(raw.published)
     looked = [x.text for x in part.head_group if x.kind in ("date", "byline") or x.role == "head"]
     looked += [x.text[:80] for x in part.body[:1]]
     for text in looked:

@@ -217,7 +217,7 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
             source = (addresses[0].display_name or addresses[0].domain) if addresses else str(sender)
         published = None
         if message.get("date"):
-            published = parsedate_to_datetime(str(message["date"])).date().isoformat()
+            published = parsedate_to_datetime(str(message["date"])).isoformat()  # with its time of day
     except (ValueError, TypeError, IndexError, AttributeError):
         subject = source = published = None
     body = message.get_body(preferencelist=("plain", "html"))
@@ -244,7 +244,7 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
             )
             for d in docs
         ]
-    return [RawDoc(path=path, text=content, title=None, source=source, published=published)]
+    return [RawDoc(path=path, text=content, title=subject, source=source, published=published)]
 
 
 def _from_json(path: str, text: str) -> list[RawDoc]:
