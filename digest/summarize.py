@@ -382,6 +382,9 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     similar = np.maximum(similar, _claims(sets, quotes, sets, quotes, 4, 0.6).astype(float))
     chosen: list[int] = []
     budget = 0
+    limit = max_words * 1.15
+    # A sentence longer than the whole budget opens a summary only when no sentence fits in it.
+    fits = any(len(words(c.text)) <= limit for c in candidates)
     # A sentence that needs the one before it becomes available once that one is chosen.
     available = np.array([c.after is None for c in candidates])
     followers: dict[int, list[int]] = {}
@@ -397,7 +400,7 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         if chosen and redundancy[pick] >= 0.5:  # says what a chosen sentence already says
             continue
         length = len(words(candidates[pick].text))
-        if chosen and budget + length > max_words * 1.15:
+        if budget + length > limit and (chosen or fits):
             continue
         chosen.append(pick)
         available[followers.get(pick, [])] = True
