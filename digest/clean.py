@@ -27,7 +27,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from .models import Article, RawDoc
-from .segment import content_terms, sentences_of
+from .segment import content_terms, sentences_of, split_sentences
 
 # All Unicode white space (U+1680 and U+2000–U+200A too, which a line may hold thousands of) and
 # the zero-width space.
@@ -272,8 +272,48 @@ def _similar(a: Iterable[str], b: Iterable[str]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
+# A sentence that is only a parenthesis, right after a caption: its credit ("(AP Photo/Jane Doe, File)").
+_CREDIT_ONLY = re.compile(r"^\([^()]{1,120}\)\.?$")
+
+
+def _caption_and_rest(text: str) -> tuple[str, str] | None:
+    """A paragraph that opens with a photo caption and goes on with the article, as JSON text and some
+    saved pages give a whole article ("FILE - In this Oct. 27, 2012 file photo, … (AP Photo/…, File)
+    WASHINGTON (AP) — …"): the caption's sentences and the rest; None when it is all caption.
+
+    A caption is its sentence, up to its credit(s) when one follows within three sentences; one
+    caption may follow another (a page shows it twice)."""
+    sentences = split_sentences(text)
+    end = 0
+    while end < len(sentences) and _CAPTION_START.search(sentences[end]):
+        following = range(end + 1, min(end + 4, len(sentences)))
+        credit = next((k for k in following if _CREDIT_ONLY.match(sentences[k])), None)
+        end = end + 1 if credit is None else credit + 1
+        while end < len(sentences) and _CREDIT_ONLY.match(sentences[end]):  # a second credit
+            end += 1
+    rest = sentences[end:]
+    if end == 0 or sum(len(x.split()) for x in rest) < 40:
+        return None
+    return " ".join(sentences[:end]), " ".join(rest)
+
+
+def _classified(raw: RawDoc) -> list[Line]:
+    """Each line of ``raw`` with its role; a caption is a sentence, not always a paragraph: the
+    caption opening a long paragraph is set aside, and the rest is classified on its own."""
+    lines = []
+    for text, blank in _unwrap(raw.text.splitlines()):
+        line = classify(text, blank)
+        parts = _caption_and_rest(text) if line.kind == "caption" and line.words >= 60 else None
+        if parts is not None:
+            caption, rest = parts
+            lines.append(Line(caption, "aside", "caption", len(caption.split()), blank))
+            line = classify(rest)
+        lines.append(line)
+    return lines
+
+
 def _roles(raw: RawDoc, common_heads: Mapping[str, int] | None) -> list[Line]:
-    lines = [classify(text, blank) for text, blank in _unwrap(raw.text.splitlines())]
+    lines = _classified(raw)
     keys = [normalize_line(x.text) for x in lines]
     counts = Counter(keys)
     for index, (line, key) in enumerate(zip(lines, keys, strict=True)):

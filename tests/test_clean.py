@@ -130,3 +130,31 @@ def test_same_text_same_id_and_splitting_off_for_extracted_docs():
     assert one[0].id == two[0].id
     extracted = clean_document(RawDoc(path="/c.json", text=text, title="Given title", extracted=True))
     assert [a.title for a in extracted] == ["Given title"]
+
+
+def test_a_caption_opening_a_one_paragraph_article_is_removed_and_the_article_kept():
+    """JSON text (and some saved pages) give the whole article as one paragraph; a wire photo caption
+    at its head is a sentence or two with a credit, not a reason to throw the article away."""
+    caption = (
+        "FILE - In this Oct. 27, 2012 file photo, the harbour master of Valmora speaks to reporters at the "
+        "quay in Valmora, Calif. The port said on Monday that the breakwater would open late... "
+        "(AP Photo/Jane Doe, File) (Associated Press)"
+    )
+    body = (
+        "VALMORA, Calif. (AP) — The harbour authority in Valmora said on Monday that the new breakwater would "
+        "be finished by the spring, two years later than planned. Engineers blamed the delay on storms that "
+        "damaged the foundations twice during the winter. The project has cost 41 million dollars so far, "
+        "according to the regional audit office, which called the overrun regrettable but expected."
+    )
+    raw = RawDoc(path="/x/a.json", text=f"{caption} {body}", title="Breakwater late again", extracted=True)
+    (article,) = clean_document(raw)
+    assert article.title == "Breakwater late again"
+    assert " ".join(article.sentences).startswith("VALMORA, Calif. (AP) — The harbour authority")
+    assert "Engineers blamed the delay on storms that damaged the foundations twice during the winter." in (
+        article.sentences
+    )
+    assert not any("file photo" in s or "AP Photo" in s or "Associated Press" in s for s in article.sentences)
+    # a caption shown twice is removed twice; a caption alone is still no article
+    (twice,) = clean_document(RawDoc(path="/x/b.json", text=f"{caption} {caption} {body}", extracted=True))
+    assert twice.sentences == article.sentences
+    assert clean_document(RawDoc(path="/x/c.json", text=caption, extracted=True)) == []
