@@ -14,6 +14,8 @@ from digest.models import RawDoc
 from digest.segment import split_sentences
 from digest.summarize import summarize
 
+from .hostile import ADVERSARIAL_TEXT
+
 WORDS = st.sampled_from(
     [
         "The",
@@ -78,34 +80,6 @@ def test_sentences_keep_the_words(text):
     assert "".join(sentences).replace(" ", "") == " ".join(text.split()).replace(" ", "")
 
 
-# Every pattern that sees article text, timed on strings made to make a backtracking matcher blow up:
-# long runs of one bracket, mark or kind of white space, and the prefixes that start a partial match.
-_SIZE = 100_000
-_SPACES = " \t\u00a0\u1680\u2000\u2005\u200a\u202f\u205f\u3000"
-ADVERSARIAL = {
-    **{f"run of {char!r}": char * _SIZE for char in "[(!*_`“\"'1.,-:a ”#>)]"},
-    **{f"run of U+{ord(char):04X} then a letter": char * _SIZE + "x" for char in _SPACES},
-    "Published, U+1680s, letters": "Published" + "\u1680" * (_SIZE // 2) + "a" * (_SIZE // 2),
-    "Published, spaces, letters": "Published" + " " * (_SIZE // 2) + "a" * (_SIZE // 2),
-    "Published on: spaces, digits": "Published on:" + " " * (_SIZE // 2) + "1" * (_SIZE // 2),
-    "![ repeated": "![" * (_SIZE // 2),
-    "[a]( repeated": "[a](" * (_SIZE // 4),
-    "[a]: repeated": "[a]:" * (_SIZE // 4),
-    "“a repeated": "“a" * (_SIZE // 2),
-    "a' repeated": "a'" * (_SIZE // 2),
-    "a. repeated": "a." * (_SIZE // 2),
-    "1, repeated": "1," * (_SIZE // 2) + "x",
-    "A  repeated (a name that never ends)": "A " * (_SIZE // 2),
-    "Jan  repeated": "Jan " * (_SIZE // 4),
-    "Jan, spaces, a letter": "Jan" + " " * _SIZE + "x",
-    "(AP  repeated": "(AP " * (_SIZE // 4),
-    "-  repeated then a letter": "- " * (_SIZE // 2) + "x",
-    "FILE  repeated": "FILE " * (_SIZE // 5),
-    "a。 repeated": "a。" * (_SIZE // 2),
-    "---, new lines": "---\n" + "\n---  " * (_SIZE // 6),
-}
-
-
 def _article_patterns() -> list[tuple[str, re.Pattern[str]]]:
     from digest import clean, cluster, features, ingest, segment, summarize
 
@@ -121,7 +95,7 @@ def _article_patterns() -> list[tuple[str, re.Pattern[str]]]:
 @pytest.mark.parametrize(("name", "pattern"), _article_patterns(), ids=lambda x: x if isinstance(x, str) else "")
 def test_no_pattern_backtracks_on_adversarial_text(name, pattern):
     """Each pattern at every start position (as search, findall and sub try them) stays linear."""
-    for label, text in ADVERSARIAL.items():
+    for label, text in ADVERSARIAL_TEXT.items():
         started = time.perf_counter()
         pattern.match(text)
         for _ in pattern.finditer(text):
