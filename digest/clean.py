@@ -15,17 +15,23 @@ Heads never become body text; they are only candidates for an article's title an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 from .models import Article, RawDoc
-from .segment import content_terms, sentences_of
+from .segment import content_terms, sentences_of, split_sentences
 
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# All Unicode white space (U+1680 and U+2000–U+200A too, which a line may hold thousands of) and
+# the zero-width space.
+_SPACE = re.compile(r"[\s\u200b]+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _TERMINAL = re.compile(r"[.!?…。！？]['\"”’»)\]]*$")
@@ -78,8 +84,10 @@ _DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r"\.?,?\s+(\d{4})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _TRAILING_DATE = re.compile(r",\s*" + _MONTH + r"\.?\s+\d{1,2},?\s+\d{4}\s*$", re.I)
 _BYLINE = re.compile(r"^(by|reporting by|written by|words by|story by|text by|edited by|author:)\s+(.+)$", re.I)
+# Each run of white space belongs to one word before it, taken whole (three optional "\s*" in a row
+# made a line of white space cubic).
 _DATE_ONLY = re.compile(
-    r"^(published|updated|posted|last updated|first published)?\s*(on)?\s*:?\s*"
+    r"^(?:(?:published|updated|posted|last updated|first published)\s*+)?(?:on\s*+)?(?::\s*+)?"
     r"[\w ,.:|/-]{0,40}\d{4}[\w ,.:|/+-]{0,30}$",
     re.I,
 )
@@ -202,6 +210,56 @@ def _find_date(text: str) -> str | None:
     return None
 
 
+_DEFAULTS = (datetime(1901, 1, 1, 0, 0, 0), datetime(1902, 2, 2, 1, 1, 1))  # two guesses for missing parts
+# Zone names news sites print after a time (an abbreviation alone is ambiguous: these are the usual ones).
+_ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "BST": 3600, "CET": 3600, "CEST": 7200, "EET": 7200, "EEST": 10800}
+_ZONES.update(
+    {
+        f"{zone}{kind}": (offset + (kind == "DT")) * 3600
+        for zone, offset in (("E", -5), ("C", -6), ("M", -7), ("P", -8))
+        for kind in ("ST", "DT")
+    }
+)
+
+
+# Mail and RSS dates: "Sun, 29 Nov 2026 09:30:00 +0100".
+_RFC2822 = re.compile(r"^(?:[A-Za-z]{3}, ?)?\d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|[A-Z]{1,5})$")
+
+
+def _date_time(text: str) -> datetime | None:
+    """``text`` read whole as a date with a time of day (ISO 8601, RFC 2822, written forms such as
+    "November 29, 2026 9:30 AM"); None when it is not one, or has no time of day."""
+    if ":" not in text or len(text) > 80:
+        return None
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(text)
+    if _RFC2822.match(text):  # the e-mail parser guesses at anything else ("9:30 PM" read as 9:30)
+        with contextlib.suppress(ValueError, TypeError, IndexError):
+            return parsedate_to_datetime(text)
+    from dateutil import parser
+
+    try:
+        with warnings.catch_warnings():  # a time zone name it does not know leaves the time without offset
+            warnings.simplefilter("ignore")
+            first, second = (parser.parse(text, default=default, tzinfos=_ZONES) for default in _DEFAULTS)
+    except (ValueError, OverflowError):
+        return None
+    # Every part of the date and the hour were in the text, or the two guesses would differ.
+    if (first.year, first.month, first.day, first.hour) != (second.year, second.month, second.day, second.hour):
+        return None
+    return first
+
+
+def published_date(value: str) -> str | None:
+    """A publication date as ISO 8601: "2026-11-29T09:30:00+00:00" when it has a time of day (with its
+    offset when it has one), else "2026-11-29"; None when ``value`` holds no date."""
+    text = _SPACE.sub(" ", value).strip()
+    moment = _date_time(text)
+    if moment is not None and 1900 < moment.year < 2200:
+        return moment.isoformat(timespec="seconds")
+    return _find_date(text)
+
+
 def _is_title_candidate(line: Line) -> bool:
     return line.role == "head" and 4 <= line.words <= 30 and not line.text.endswith(":")
 
@@ -214,8 +272,48 @@ def _similar(a: Iterable[str], b: Iterable[str]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
+# A sentence that is only a parenthesis, right after a caption: its credit ("(AP Photo/Jane Doe, File)").
+_CREDIT_ONLY = re.compile(r"^\([^()]{1,120}\)\.?$")
+
+
+def _caption_and_rest(text: str) -> tuple[str, str] | None:
+    """A paragraph that opens with a photo caption and goes on with the article, as JSON text and some
+    saved pages give a whole article ("FILE - In this Oct. 27, 2012 file photo, … (AP Photo/…, File)
+    WASHINGTON (AP) — …"): the caption's sentences and the rest; None when it is all caption.
+
+    A caption is its sentence, up to its credit(s) when one follows within three sentences; one
+    caption may follow another (a page shows it twice)."""
+    sentences = split_sentences(text)
+    end = 0
+    while end < len(sentences) and _CAPTION_START.search(sentences[end]):
+        following = range(end + 1, min(end + 4, len(sentences)))
+        credit = next((k for k in following if _CREDIT_ONLY.match(sentences[k])), None)
+        end = end + 1 if credit is None else credit + 1
+        while end < len(sentences) and _CREDIT_ONLY.match(sentences[end]):  # a second credit
+            end += 1
+    rest = sentences[end:]
+    if end == 0 or sum(len(x.split()) for x in rest) < 40:
+        return None
+    return " ".join(sentences[:end]), " ".join(rest)
+
+
+def _classified(raw: RawDoc) -> list[Line]:
+    """Each line of ``raw`` with its role; a caption is a sentence, not always a paragraph: the
+    caption opening a long paragraph is set aside, and the rest is classified on its own."""
+    lines = []
+    for text, blank in _unwrap(raw.text.splitlines()):
+        line = classify(text, blank)
+        parts = _caption_and_rest(text) if line.kind == "caption" and line.words >= 60 else None
+        if parts is not None:
+            caption, rest = parts
+            lines.append(Line(caption, "aside", "caption", len(caption.split()), blank))
+            line = classify(rest)
+        lines.append(line)
+    return lines
+
+
 def _roles(raw: RawDoc, common_heads: Mapping[str, int] | None) -> list[Line]:
-    lines = [classify(text, blank) for text, blank in _unwrap(raw.text.splitlines())]
+    lines = _classified(raw)
     keys = [normalize_line(x.text) for x in lines]
     counts = Counter(keys)
     for index, (line, key) in enumerate(zip(lines, keys, strict=True)):
@@ -318,7 +416,7 @@ def _source_from(raw: RawDoc, asides: list[Line]) -> str | None:
 
 def _date_from(raw: RawDoc, part: _Part) -> str | None:
     if raw.published:
-        return _find_date(raw.published) or (raw.published[:10] if _DATE_ISO.match(raw.published) else None)
+        return published_date(raw.published)
     looked = [x.text for x in part.head_group if x.kind in ("date", "byline") or x.role == "head"]
     looked += [x.text[:80] for x in part.body[:1]]
     for text in looked:

@@ -145,11 +145,16 @@ def _from_text(path: str, text: str) -> list[RawDoc]:
     return [RawDoc(path=path, text="\n".join(lines), **meta)]
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_REF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$")
+# Every pattern below runs in time linear in the line: a bracket's text and a link's target are
+# bounded and cannot hold another bracket, so a line of a million "[" or "](" is read in one pass
+# (unbounded "[^\]]*" made such a line quadratic).
+_MD_IMAGE = re.compile(r"!\[[^\[\]]{0,1000}\]\([^()\n]{0,2000}\)")
+_MD_LINK = re.compile(r"\[([^\[\]]{1,1000})\]\([^()\n]{0,2000}\)")
+_MD_REF = re.compile(r"^\s*+\[[^\[\]]{1,1000}\]:\s*+\S")
+_MD_RULE = re.compile(r"^\s*+(?:[-*_]\s*+){3,}$")
+_MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s++|>\s?|[-*+]\s++|\d++[.)]\s++)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
-_MD_FRONT = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.S)
+_MD_FRONT = re.compile(r"^---[ \t\r]*+\n(.*?)\n---[ \t\r]*+\n", re.S)
 
 
 def _from_markdown(path: str, text: str) -> list[RawDoc]:
@@ -163,11 +168,11 @@ def _from_markdown(path: str, text: str) -> list[RawDoc]:
         text = text[front.end() :]
     lines = []
     for line in text.splitlines():
-        if _MD_REF.match(line) or re.match(r"^\s*([-*_]\s*){3,}$", line):
+        if _MD_REF.match(line) or _MD_RULE.match(line):
             continue
         line = _MD_IMAGE.sub("", line)
         line = _MD_LINK.sub(r"\1", line)
-        line = re.sub(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", "", line)
+        line = _MD_PREFIX.sub("", line)
         line = _MD_EMPHASIS.sub("", line)
         lines.append(line)
     return [RawDoc(path=path, text="\n".join(lines), **meta)]
@@ -212,7 +217,7 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
             source = (addresses[0].display_name or addresses[0].domain) if addresses else str(sender)
         published = None
         if message.get("date"):
-            published = parsedate_to_datetime(str(message["date"])).date().isoformat()
+            published = parsedate_to_datetime(str(message["date"])).isoformat()  # with its time of day
     except (ValueError, TypeError, IndexError, AttributeError):
         subject = source = published = None
     body = message.get_body(preferencelist=("plain", "html"))
@@ -239,7 +244,7 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
             )
             for d in docs
         ]
-    return [RawDoc(path=path, text=content, title=None, source=source, published=published)]
+    return [RawDoc(path=path, text=content, title=subject, source=source, published=published)]
 
 
 def _from_json(path: str, text: str) -> list[RawDoc]:

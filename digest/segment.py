@@ -29,8 +29,13 @@ def _join_tokens(sentence: Iterable[object]) -> str:
     return "".join(f"{tok.spacing}{tok.value}" for tok in sentence).strip()  # type: ignore[attr-defined]
 
 
+# The last word before a final full stop, if it is short enough to be an abbreviation; bounded, so a
+# 100,000-letter "word" is not scanned again from each of its letters.
+_SHORT_LAST_WORD = re.compile(r"(?<!\w)(\w{1,12})\.$")
+
+
 def _ends_with_title_abbreviation(text: str) -> bool:
-    match = re.search(r"(\w+)\.$", text)
+    match = _SHORT_LAST_WORD.search(text)
     return match is not None and match.group(1).lower() in _TITLE_ABBREVIATIONS
 
 
@@ -58,13 +63,48 @@ def split_sentences(text: str) -> list[str]:
             continue
         if merged and (
             _ends_with_title_abbreviation(merged[-1])
-            or (_open_quote_depth(merged[-1]) > 0 and len(merged[-1]) < 600)
+            or (len(merged[-1]) < 600 and _open_quote_depth(merged[-1]) > 0)
             or not re.search(r"[^\W\d_]", piece)  # a stray closing quote or bracket
         ):
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)
-    return [part for piece in merged for part in _split_cjk(piece)]
+    return [part for piece in merged for sentence in _split_cjk(piece) for part in _bounded(sentence)]
+
+
+# A sentence longer than this is text without punctuation (a run-on line, a word list), not a sentence.
+MAX_SENTENCE_WORDS = 80
+MAX_SENTENCE_CHARS = 1000
+
+
+def _bounded(sentence: str) -> list[str]:
+    """``sentence`` in pieces of at most MAX_SENTENCE_WORDS words and MAX_SENTENCE_CHARS characters:
+    cut after the last comma, semicolon, colon or dash of a piece's second half, else between words,
+    else (one endless word) within the word. Short sentences are returned as they are."""
+    if len(sentence) <= MAX_SENTENCE_CHARS and sentence.count(" ") < MAX_SENTENCE_WORDS:
+        return [sentence]
+    tokens = [
+        token[start : start + MAX_SENTENCE_CHARS]
+        for token in sentence.split(" ")
+        for start in range(0, len(token), MAX_SENTENCE_CHARS)
+    ]
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for token in tokens:
+        if current and (len(current) >= MAX_SENTENCE_WORDS or size + 1 + len(token) > MAX_SENTENCE_CHARS):
+            cut = next(
+                (i + 1 for i in range(len(current) - 1, len(current) // 2 - 1, -1) if current[i][-1] in ",;:—–"),
+                len(current),
+            )
+            pieces.append(" ".join(current[:cut]))
+            current = current[cut:]
+            size = len(" ".join(current))
+        size += len(token) + (1 if current else 0)
+        current.append(token)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 # Chinese and Japanese end sentences with full-width marks and no space, which syntok does not see.

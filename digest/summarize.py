@@ -40,7 +40,8 @@ _CONTEXT_START = re.compile(
 # "There were 20 arrests": "there" that points at nothing before it.
 _EXISTENTIAL = re.compile(r"^there\s+(is|are|was|were|has|have|had|will|would|could|may|might|must|should)\b", re.I)
 _FINAL = re.compile(r"[.!…][\"'”’)\]]*$")
-_QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+# A quotation does not hold another opening mark: a run of "“" is not scanned again from each one.
+_QUOTED = re.compile(r"[“\"]([^“”\"]{8,})[”\"]")
 
 
 WEIGHTS = (0.65, 0.15, 0.20)
@@ -458,6 +459,9 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     similar = np.maximum(similar, _claims(sets, quotes, sets, quotes, 4, 0.6).astype(float))
     chosen: list[int] = []
     budget = 0
+    limit = max_words * 1.15
+    # A sentence longer than the whole budget opens a summary only when no sentence fits in it.
+    fits = any(len(words(c.text)) <= limit for c in candidates)
     # A sentence that needs the one before it becomes available once that one is chosen.
     available = np.array([c.after is None for c in candidates])
     followers: dict[int, list[int]] = {}
@@ -476,7 +480,7 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         if chosen and redundancy[pick] >= _MAYBE_SAME and _repeats(story, rows[chosen].tolist(), int(rows[pick])):
             continue
         length = len(words(candidates[pick].text))
-        if chosen and budget + length > max_words * 1.15:
+        if budget + length > limit and (chosen or fits):
             continue
         chosen.append(pick)
         available[followers.get(pick, [])] = True

@@ -141,6 +141,35 @@ def _no_punctuation() -> str:
     return "\n".join(" ".join(words[i : i + 12]) for i in range(0, len(words), 12)) + "\n"
 
 
+# Strings made to make a backtracking pattern blow up (every pattern that sees article text is timed on
+# them in test_properties): long runs of one bracket, mark or kind of white space, and the prefixes that
+# start a partial match.
+_SIZE = 100_000
+_SPACES = " \t\u00a0\u1680\u2000\u2005\u200a\u202f\u205f\u3000"
+ADVERSARIAL_TEXT = {
+    **{f"run of {char!r}": char * _SIZE for char in "[(!*_`“\"'1.,-:a ”#>)]"},
+    **{f"run of U+{ord(char):04X} then a letter": char * _SIZE + "x" for char in _SPACES},
+    "Published, U+1680s, letters": "Published" + "\u1680" * (_SIZE // 2) + "a" * (_SIZE // 2),
+    "Published, spaces, letters": "Published" + " " * (_SIZE // 2) + "a" * (_SIZE // 2),
+    "Published on: spaces, digits": "Published on:" + " " * (_SIZE // 2) + "1" * (_SIZE // 2),
+    "![ repeated": "![" * (_SIZE // 2),
+    "[a]( repeated": "[a](" * (_SIZE // 4),
+    "[a]: repeated": "[a]:" * (_SIZE // 4),
+    "“a repeated": "“a" * (_SIZE // 2),
+    "a' repeated": "a'" * (_SIZE // 2),
+    "a. repeated": "a." * (_SIZE // 2),
+    "1, repeated": "1," * (_SIZE // 2) + "x",
+    "A  repeated (a name that never ends)": "A " * (_SIZE // 2),
+    "Jan  repeated": "Jan " * (_SIZE // 4),
+    "Jan, spaces, a letter": "Jan" + " " * _SIZE + "x",
+    "(AP  repeated": "(AP " * (_SIZE // 4),
+    "-  repeated then a letter": "- " * (_SIZE // 2) + "x",
+    "FILE  repeated": "FILE " * (_SIZE // 5),
+    "a。 repeated": "a。" * (_SIZE // 2),
+    "---, new lines": "---\n" + "\n---  " * (_SIZE // 6),
+}
+
+
 def kinds(big_bytes: int, port: int) -> list[Kind]:
     """All kinds. ``big_bytes`` is a size over the configured limit (which the test sets); ``port`` is
     where a local HTTP server counts any request a file manages to make."""
@@ -322,6 +351,45 @@ def kinds(big_bytes: int, port: int) -> list[Kind]:
             ),
         ),
         Kind("text without sentence punctuation", "either", _write("nopunct.txt", _no_punctuation())),
+        # Text that used to stop or swamp an edition: patterns that backtracked, a line with no sentence
+        # end, a caption opening a one-paragraph article, a date with its time of day.
+        Kind(
+            "Markdown: one 250 KB line of '['",
+            "article",
+            _write("brackets.md", "[" * 250_000 + "\n\n" + _story("the bracket marker")),
+            "the bracket marker",
+        ),
+        Kind(
+            "'Published', 2,000 U+1680 and 2,000 letters",
+            "article",
+            _write("ogham.txt", "Published" + "\u1680" * 2_000 + "a" * 2_000 + "\n\n" + _story("the ogham marker")),
+            "the ogham marker",
+        ),
+        Kind(
+            "one 2 MB line of words without punctuation",
+            "article",
+            _write(
+                "endless.txt",
+                " ".join(PARAGRAPH.replace(".", "").replace(",", "").split() * 7_000) + " the endless line marker\n",
+            ),
+            "the endless line marker",
+        ),
+        Kind(
+            "JSON: one paragraph opening with a wire photo caption, published with a time of day",
+            "article",
+            _write(
+                "captioned.json",
+                json.dumps(
+                    {
+                        "published": "2026-11-29T09:30:00Z",
+                        "text": "FILE - In this Oct. 27, 2012 file photo, the harbour master speaks at the quay in "
+                        "Valmora. (AP Photo/Jane Doe, File) " + " ".join([PARAGRAPH] * 2) + " The caption marker "
+                        "closes the article, the audit office said.",
+                    }
+                ),
+            ),
+            "The caption marker",
+        ),
         Kind(
             "Arabic",
             "article",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from digest.clean import classify, clean_document
+from digest.clean import _unwrap, classify, clean_document
 from digest.models import RawDoc
 
 from .conftest import seed_name
@@ -113,6 +113,16 @@ def test_line_roles():
     assert classify("Harbour bridge reopens after two-year repair").role == "head"
 
 
+def test_every_unicode_space_is_collapsed():
+    """U+1680, U+2000–U+200A, U+3000 and no-break spaces are white space like any other: a date line
+    padded with them is still a date line, and thousands of them cost no more than one."""
+    spaces = "\u1680\u2002\u2009\u3000\u00a0\u205f"
+    line = classify(_unwrap([f"Published{spaces * 500}on March 3, 2019"])[0][0])
+    assert line.text == "Published on March 3, 2019" and (line.role, line.kind) == ("aside", "date")
+    (article,) = clean_document(RawDoc(path="/x/o.txt", text=f"The{spaces}council met{spaces * 3}on Monday, it said."))
+    assert article.sentences == ("The council met on Monday, it said.",)
+
+
 def test_same_text_same_id_and_splitting_off_for_extracted_docs():
     text = "A headline for this\n\nThe first sentence of the story is here. The second one follows it now."
     one = clean_document(RawDoc(path="/a.txt", text=text))
@@ -120,3 +130,31 @@ def test_same_text_same_id_and_splitting_off_for_extracted_docs():
     assert one[0].id == two[0].id
     extracted = clean_document(RawDoc(path="/c.json", text=text, title="Given title", extracted=True))
     assert [a.title for a in extracted] == ["Given title"]
+
+
+def test_a_caption_opening_a_one_paragraph_article_is_removed_and_the_article_kept():
+    """JSON text (and some saved pages) give the whole article as one paragraph; a wire photo caption
+    at its head is a sentence or two with a credit, not a reason to throw the article away."""
+    caption = (
+        "FILE - In this Oct. 27, 2012 file photo, the harbour master of Valmora speaks to reporters at the "
+        "quay in Valmora, Calif. The port said on Monday that the breakwater would open late... "
+        "(AP Photo/Jane Doe, File) (Associated Press)"
+    )
+    body = (
+        "VALMORA, Calif. (AP) — The harbour authority in Valmora said on Monday that the new breakwater would "
+        "be finished by the spring, two years later than planned. Engineers blamed the delay on storms that "
+        "damaged the foundations twice during the winter. The project has cost 41 million dollars so far, "
+        "according to the regional audit office, which called the overrun regrettable but expected."
+    )
+    raw = RawDoc(path="/x/a.json", text=f"{caption} {body}", title="Breakwater late again", extracted=True)
+    (article,) = clean_document(raw)
+    assert article.title == "Breakwater late again"
+    assert " ".join(article.sentences).startswith("VALMORA, Calif. (AP) — The harbour authority")
+    assert "Engineers blamed the delay on storms that damaged the foundations twice during the winter." in (
+        article.sentences
+    )
+    assert not any("file photo" in s or "AP Photo" in s or "Associated Press" in s for s in article.sentences)
+    # a caption shown twice is removed twice; a caption alone is still no article
+    (twice,) = clean_document(RawDoc(path="/x/b.json", text=f"{caption} {caption} {body}", extracted=True))
+    assert twice.sentences == article.sentences
+    assert clean_document(RawDoc(path="/x/c.json", text=caption, extracted=True)) == []

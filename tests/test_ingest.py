@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from digest.clean import clean_document
+from digest.cluster import _day_numbers
 from digest.ingest import decode_bytes, is_candidate, read_file
+from digest.render import nice_date
 
 ARTICLE = (
     "The city council approved the new budget on Tuesday after a long debate. "
@@ -40,6 +44,17 @@ def test_markdown_front_matter_links_and_headings(tmp_path):
     assert "https://x.org" not in doc.text and "**" not in doc.text and "#" not in doc.text
 
 
+def test_markdown_of_brackets_is_read_and_links_still_unwrapped(tmp_path):
+    """A line of 250,000 "[" (minutes with the old quadratic link pattern) is plain text; links next to
+    stray brackets and CRLF front matter are still read."""
+    (doc,) = read_file(write(tmp_path, "brackets.md", "[" * 250_000 + f"\n\n{ARTICLE}\n")).docs
+    assert doc.text.startswith("[" * 1000) and ARTICLE in doc.text
+    md = "---\r\ntitle: Budget\r\nsource: Times\r\n---\r\n[[1] The [council](https://x.org/a_b) met](. ![i](p.png)\r\n"
+    (doc,) = read_file(write(tmp_path, "b.md", md)).docs
+    assert (doc.title, doc.source) == ("Budget", "Times")
+    assert doc.text.strip() == "[[1] The council met](."
+
+
 def test_html_page_is_extracted(tmp_path):
     body = " ".join([ARTICLE] * 3)
     html = f"""<html><head><title>Budget passes | City Times</title>
@@ -62,7 +77,7 @@ def test_email_plain_and_html(tmp_path):
     message.set_content(ARTICLE)
     message.add_alternative(f"<html><body><p>{ARTICLE}</p></body></html>", subtype="html")
     (doc,) = read_file(write(tmp_path, "a.eml", message.as_bytes())).docs
-    assert doc.source == "City Times" and doc.published == "2019-11-03"
+    assert doc.source == "City Times" and doc.published == "2019-11-03T07:00:00+00:00"
     assert doc.text.strip() == ARTICLE
 
     only_html = EmailMessage()
@@ -124,3 +139,47 @@ def test_partial_and_hidden_files_are_not_candidates():
     assert is_candidate(Path("story.txt"))
     for name in ("story.txt.part", ".hidden.txt", "story.tmp", "story.txt~"):
         assert not is_candidate(Path(name))
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("2026-11-29T09:30:00Z", "2026-11-29T09:30:00+00:00"),
+        ("2026-11-29T09:30:00.250+05:30", "2026-11-29T09:30:00+05:30"),
+        ("2026-11-29 09:30", "2026-11-29T09:30:00"),
+        ("Sun, 29 Nov 2026 09:30:00 +0100", "2026-11-29T09:30:00+01:00"),
+        ("November 29, 2026 9:30 AM", "2026-11-29T09:30:00"),
+        ("Sunday, November 29, 2026 9:30 PM EST", "2026-11-29T21:30:00-05:00"),
+        ("Nov. 29, 2026, 9:30 a.m. CET", "2026-11-29T09:30:00+01:00"),
+        ("29 Nov 2026", "2026-11-29"),
+        ("2026-11-29", "2026-11-29"),
+        ("Published: November 29, 2026", "2026-11-29"),
+        ("next Tuesday at 9:30", None),
+    ],
+)
+def test_published_dates_keep_their_time_of_day(tmp_path, given, read):
+    """JSON ``published``, a text header's ``Date:``, Markdown front matter: all read the same way."""
+    files = {
+        "a.json": json.dumps({"title": "Budget passes", "published": given, "text": ARTICLE}),
+        "a.txt": f"Title: Budget passes\nDate: {given}\n\n{ARTICLE}\n",
+        "a.md": f"---\ntitle: Budget passes\ndate: {given}\n---\n{ARTICLE}\n",
+    }
+    for name, data in files.items():
+        (doc,) = read_file(write(tmp_path, name, data)).docs
+        (article,) = clean_document(doc)
+        assert article.published == read, name
+        if read:  # what the edition shows, and the day clustering uses
+            assert nice_date(article.published) == "29 November 2026"
+            assert _day_numbers([article])[0] == date(2026, 11, 29).toordinal()
+
+
+def test_plain_text_email_subject_is_the_title(tmp_path):
+    message = EmailMessage()
+    message["Subject"] = "Council passes the budget"
+    message["From"] = "City Times <news@citytimes.example>"
+    message["Date"] = "Sun, 29 Nov 2026 09:30:00 +0100"
+    message.set_content(f"{ARTICLE}\n\nThe mayor said the vote was the closest in a decade.\n")
+    (doc,) = read_file(write(tmp_path, "a.eml", message.as_bytes())).docs
+    (article,) = clean_document(doc)
+    assert (article.title, article.source) == ("Council passes the budget", "City Times")
+    assert article.published == "2026-11-29T09:30:00+01:00"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import time
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,6 +13,8 @@ from digest.clean import clean_document
 from digest.models import RawDoc
 from digest.segment import split_sentences
 from digest.summarize import summarize
+
+from .hostile import ADVERSARIAL_TEXT
 
 WORDS = st.sampled_from(
     [
@@ -72,3 +78,28 @@ def test_clean_and_summarize_never_raise_and_summaries_are_verbatim(text):
 def test_sentences_keep_the_words(text):
     sentences = split_sentences(text)
     assert "".join(sentences).replace(" ", "") == " ".join(text.split()).replace(" ", "")
+
+
+def _article_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    from digest import clean, cluster, features, ingest, segment, summarize
+
+    modules = (ingest, clean, segment, summarize, features, cluster)
+    return [
+        (f"{module.__name__}.{name}", value)
+        for module in modules
+        for name, value in vars(module).items()
+        if isinstance(value, re.Pattern)
+    ]
+
+
+@pytest.mark.parametrize(("name", "pattern"), _article_patterns(), ids=lambda x: x if isinstance(x, str) else "")
+def test_no_pattern_backtracks_on_adversarial_text(name, pattern):
+    """Each pattern at every start position (as search, findall and sub try them) stays linear."""
+    for label, text in ADVERSARIAL_TEXT.items():
+        started = time.perf_counter()
+        pattern.match(text)
+        for _ in pattern.finditer(text):
+            pass
+        elapsed = time.perf_counter() - started
+        # Linear patterns take milliseconds here; the quadratic ones took 30 s and more.
+        assert elapsed < 0.5, f"{name} took {elapsed:.1f} s on {label}"

@@ -6,6 +6,7 @@ from pathlib import Path
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
+from digest.clean import clean_document
 from digest.cluster import cluster
 from digest.segment import content_terms, split_sentences, words
 from digest.summarize import summarize, sumy_lexrank_scores, usable
@@ -133,3 +134,45 @@ def test_a_sentence_that_needs_the_one_before_comes_right_after_it():
     assert summary.index(sentences[1]) == summary.index(sentences[0]) + 1
     assert not usable("Calendar of the races in the coming season and venues")
     assert usable("There were twenty arrests in the city centre on Saturday night.")
+
+
+def test_a_line_without_punctuation_gives_sane_sentences_and_a_summary_within_budget(tmp_path):
+    """2 MB of words on one line, no punctuation: sentences of sane length, an edition of normal size."""
+    from pypdf import PdfReader
+
+    from digest.config import Settings
+    from digest.pipeline import run_edition
+    from digest.segment import MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS
+
+    vocabulary = "harbour engineers storm delay Valmora works quay cranes winter budget council spring".split()
+    line = " ".join(vocabulary[(i * 7 + i // 12) % len(vocabulary)] for i in range(290_000))
+    assert len(line) > 2_000_000
+    sentences = split_sentences(line)
+    assert max(len(s.split()) for s in sentences) <= MAX_SENTENCE_WORDS
+    assert max(len(s) for s in sentences) <= MAX_SENTENCE_CHARS
+    assert "".join(sentences).replace(" ", "") == line.replace(" ", "")  # every word kept, in order
+    assert max(map(len, split_sentences("x" * 5000))) == MAX_SENTENCE_CHARS  # even one endless word
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "endless.txt").write_text(line + "\n", encoding="utf-8")
+    settings = Settings(inbox=inbox, output=tmp_path / "out", timezone="UTC", pdf=True, summary_words=120)
+    edition = run_edition(settings)
+    (story,) = edition.stories
+    assert sum(len(words(s.text)) for s in story.summary) <= 120 * 1.15
+    folder = next(p for p in settings.output.iterdir() if p.is_dir())
+    assert (folder / "digest.html").stat().st_size < 200_000
+    assert (folder / "digest.json").stat().st_size < 50_000
+    assert len(PdfReader(folder / "digest.pdf").pages) <= 3
+
+
+def test_a_summary_keeps_its_budget_when_a_sentence_alone_exceeds_it():
+    from digest.models import RawDoc
+
+    long = "The council said " + ", ".join(f"item {n} passed" for n in range(24)) + "."
+    (article,) = clean_document(RawDoc(path="/x/a.txt", text=f"{long} Short one here. Rain fell today."))
+    assert len(article.sentences) == 3 and len(words(long)) == 75  # none usable alone: the leads stand in
+    summary = summarize([article], max_words=60)
+    assert summary and sum(len(words(s.text)) for s in summary) <= 60 * 1.15
+    # when no sentence fits at all, the best one still makes a summary
+    assert [s.text for s in summarize([article], max_words=2)] == [long]
