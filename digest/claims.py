@@ -90,7 +90,7 @@ _WEEKDAYS = {
     for d in names
 }
 # Words that come before a name but are not the name: "Governor Ines Marlow" is "Marlow".
-_TITLES = frozenset(
+TITLES = frozenset(
     """mr mrs ms dr prof professor gov governor president vice prime minister secretary chairman chairwoman chair
     chief executive ceo senator sen rep representative judge justice general gen mayor king queen prince princess
     pope bishop director spokesman spokeswoman spokesperson lt col sgt capt captain officer commissioner inspector
@@ -283,7 +283,7 @@ class Reading:
 def _is_name(surface: str, lower: str, first: bool) -> bool:
     if not surface[:1].isupper() or not surface.isalpha() or len(surface) < 2:
         return False
-    if lower in STOP_WORDS or lower in _TITLES or lower in _MONTHS or lower in _WEEKDAYS:
+    if lower in STOP_WORDS or lower in TITLES or lower in _MONTHS or lower in _WEEKDAYS:
         return False
     # The first word of a sentence is capitalised anyway: a name only if it is a rare word.
     return not first or zipf_frequency(lower, "en") < 4.0
@@ -333,9 +333,9 @@ def read(text: str) -> Reading:
                 run = []
             continue
         if _is_name(surface, word, first):
-            if not (word in _TITLES and not run):
+            if not (word in TITLES and not run):
                 run.append(word)
-        elif run and word not in _TITLES:
+        elif run and word not in TITLES:
             names.append(frozenset(run))
             run = []
         first = False

@@ -83,6 +83,22 @@ _DATE_MDY = re.compile(_MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"
 _DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MONTH + r"\.?,?\s+(\d{4})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _TRAILING_DATE = re.compile(r",\s*" + _MONTH + r"\.?\s+\d{1,2},?\s+\d{4}\s*$", re.I)
+# A wire dateline opening an article's first paragraph: "HARWICK, Northland, Nov 27 (Meridian) - ",
+# "BALTIMORE (AP) — ", "Iran, November 10, 2019—". The place is in capitals, or a date follows it.
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’-]{1,25}(?: [A-Z][A-Z.'’-]{1,25}){0,3}(?:, [A-Z][\w.'’-]{1,25}(?: [A-Z][\w.'’-]{1,25}){0,2}){0,2}"
+    r"(?:,? " + _MONTH + r"\.? \d{1,2}(?:, \d{4})?)?(?: \([^()]{1,40}\))?"
+    r"|[A-Z][\w.'’-]{1,25}(?: [A-Z][\w.'’-]{1,25}){0,3},? " + _MONTH + r"\.? \d{1,2},? \d{4}(?: \([^()]{1,40}\))?)"
+    r" ?[-–—]{1,2} ?(?=[A-Z“\"‘'])"
+)
+
+
+def without_dateline(sentence: str) -> str:
+    """An article's first sentence as a reader quotes it: without the wire dateline that opens it
+    (the dateline says where the story was filed; it stays in the article, where it helps group it)."""
+    return _DATELINE.sub("", sentence, count=1)
+
+
 _BYLINE = re.compile(r"^(by|reporting by|written by|words by|story by|text by|edited by|author:)\s+(.+)$", re.I)
 # Each run of white space belongs to one word before it, taken whole (three optional "\s*" in a row
 # made a line of white space cubic).

@@ -132,6 +132,7 @@ def topic_title(stories: Sequence[Story]) -> str:
     """A heading for stories of one subject: the names most of them share in their titles and leads
     (as written, longest first: "Sallow Viaduct", not "Sallow"), up to three; else the first story's
     title."""
+    from .claims import TITLES
     from .features import entities
 
     texts = [
@@ -140,7 +141,8 @@ def topic_title(stories: Sequence[Story]) -> str:
     counts: dict[str, int] = {}
     for text in texts:
         for name in {e[2:] for e in entities(text) if e.startswith("e:")}:
-            counts[name] = counts.get(name, 0) + 1
+            if not set(name.split()) <= TITLES:  # "General", "Governor": whose title, not whose story
+                counts[name] = counts.get(name, 0) + 1
     shared = sorted(
         (n for n, c in counts.items() if c >= max(2, (len(stories) + 1) // 2)), key=lambda n: (-counts[n], -len(n))
     )
@@ -159,7 +161,9 @@ def topic_title(stories: Sequence[Story]) -> str:
 
 
 def _as_written(name: str, text: str) -> str:
-    """``name`` (lower case, as a feature) with the capitals it has in ``text``."""
+    """``name`` (lower case, as a feature) with the capitals it has where ``text`` writes it as a name."""
     pattern = r"[\s-]+".join(re.escape(part) for part in name.split())
-    match = re.search(rf"\b{pattern}\b", text, re.I)
-    return match.group(0) if match else name.title()
+    for match in re.finditer(rf"\b{pattern}\b", text, re.I):
+        if match.group(0)[:1].isupper():
+            return match.group(0)
+    return name.title()

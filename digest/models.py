@@ -57,7 +57,9 @@ class Article:
         if self.title:
             return self.title
         if self.sentences:
-            words = self.sentences[0].split()
+            from .clean import without_dateline  # no dateline in a headline made from the lead
+
+            words = without_dateline(self.sentences[0]).split()
             head = " ".join(words[:12])
             return head + ("…" if len(words) > 12 else "")
         return self.path.rsplit("/", 1)[-1]

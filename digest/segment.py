@@ -51,6 +51,10 @@ def _open_quote_depth(text: str) -> int:
     return depth + (straight % 2)
 
 
+# The rest of a wire dateline that the splitter cut after its place ("STOWE, Vt." | "(AP) — …").
+_DATELINE_REST = re.compile(r"(?:\([^()]{1,40}\) ?)?[-–—]{1,2} ")
+
+
 def split_sentences(text: str) -> list[str]:
     """Split one paragraph (or a whole text) into sentences, keeping their original wording."""
     text = _SPACES.sub(" ", text).strip()
@@ -65,6 +69,7 @@ def split_sentences(text: str) -> list[str]:
             _ends_with_title_abbreviation(merged[-1])
             or (len(merged[-1]) < 600 and _open_quote_depth(merged[-1]) > 0)
             or not re.search(r"[^\W\d_]", piece)  # a stray closing quote or bracket
+            or _DATELINE_REST.match(piece) is not None  # "BALTIMORE (AP)" | "— A man was …"
         ):
             merged[-1] = f"{merged[-1]} {piece}"
         else:

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, vstack
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
+from .clean import without_dateline
 from .counting import count_matrix
 from .models import Article, SummarySentence
 from .segment import content_terms, words
@@ -39,6 +40,13 @@ _CONTEXT_START = re.compile(
 )
 # "There were 20 arrests": "there" that points at nothing before it.
 _EXISTENTIAL = re.compile(r"^there\s+(is|are|was|were|has|have|had|will|would|could|may|might|must|should)\b", re.I)
+# "Various sources and news outlets are reporting on …": a sentence about the coverage, not the news.
+_ABOUT_COVERAGE = re.compile(
+    r"^(?:various|several|many|some|multiple|numerous)? ?(?:news |media )?(?:sources|outlets|media|reports)"
+    r"(?: and (?:news |media )?(?:outlets|sources|media|reports))? (?:are|were|have been|have) "
+    r"(?:reporting|reported|saying|suggesting|claiming)\b",
+    re.I,
+)
 _FINAL = re.compile(r"[.!…][\"'”’)\]]*$")
 # A quotation does not hold another opening mark: a run of "“" is not scanned again from each one.
 _QUOTED = re.compile(r"[“\"]([^“”\"]{8,})[”\"]")
@@ -74,6 +82,8 @@ def _flaw(sentence: str) -> str | None:
             return "quote"
     if _CONTEXT_START.match(sentence) and not _EXISTENTIAL.match(sentence):
         return "context"
+    if _ABOUT_COVERAGE.match(sentence):
+        return "coverage"
     return None
 
 
@@ -412,6 +422,8 @@ def _candidates(articles: Sequence[Article]) -> list[Candidate]:
     for a, article in enumerate(articles):
         previous: int | None = None  # candidate number of the sentence before, if it is one
         for i, sentence in enumerate(article.sentences):
+            if i == 0:
+                sentence = without_dateline(sentence)
             if usable(sentence):
                 candidates.append(Candidate(a, i, sentence))
             elif previous is not None and continues(sentence):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from digest.clean import _unwrap, classify, clean_document
+from digest.clean import _unwrap, classify, clean_document, without_dateline
 from digest.models import RawDoc
 
 from .conftest import seed_name
@@ -158,3 +158,19 @@ def test_a_caption_opening_a_one_paragraph_article_is_removed_and_the_article_ke
     (twice,) = clean_document(RawDoc(path="/x/b.json", text=f"{caption} {caption} {body}", extracted=True))
     assert twice.sentences == article.sentences
     assert clean_document(RawDoc(path="/x/c.json", text=caption, extracted=True)) == []
+
+
+def test_a_wire_dateline_does_not_open_what_a_reader_is_shown():
+    lines = [
+        ("HARWICK, Northland, Nov 27 (Meridian) - Erosion of the riverbed brought the viaduct down.", "Erosion"),
+        ("BALTIMORE (AP) — A man was charged on Friday with the theft of a painting.", "A man"),
+        ("Iran, November 10, 2019—Officials met in Baghdad to discuss the protests.", "Officials"),
+        ("WASHINGTON — The Senate passed the bill late on Tuesday night.", "The Senate"),
+        ("The minister said - again - that the plan would go ahead next year.", "The minister"),
+        ("NATO — the alliance of thirty countries — met in Brussels on Monday.", "NATO"),
+    ]
+    for text, opening in lines:
+        article = clean_document(RawDoc(path="/x.txt", text=f"{text} It was reported widely.\n"))[0]
+        assert article.sentences[0] == text  # the article keeps it: it helps group the article
+        assert without_dateline(article.sentences[0]).startswith(opening)
+        assert article.display_title.startswith(opening)  # a headline made from the lead has none

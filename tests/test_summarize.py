@@ -76,6 +76,8 @@ def test_unusable_sentences_are_filtered():
     assert not usable("Will the government survive the protests this winter?")
     assert not usable("Too short to use.")
     assert usable("The government met for a fourth consecutive day on Thursday.")
+    assert not usable("Various sources and news outlets are reporting on measures taken by the supreme leader.")
+    assert usable("News outlets reported on Monday that the minister had resigned over the leak.")
 
 
 def test_lexrank_matches_sumy_on_the_same_sentences():
