@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import random
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -105,3 +106,23 @@ def bbc_scores(
     topic_level = bcubed(topic_labels(stories, grouped, len(articles)), gold_topics)
     story_level = bcubed(labels_of(stories, len(articles)), gold_stories)
     return topic_level, story_level, len(articles), len(Counter(gold_topics))
+
+
+def bbc_halves(
+    eval_dir: Path, seed: int, params: ClusterParams | None = None
+) -> list[tuple[str, tuple[float, float, float], int, int]]:
+    """Topic-level B-cubed on the labelled BBC set split by topic into a calibration and an evaluation
+    half (a seeded shuffle, as the ECB+ topics are split), each half grouped on its own as one inbox:
+    (half, B-cubed, articles, topics). Choices are made on the calibration half only."""
+    articles, gold_topics, _ = load_bbc_topics(eval_dir)
+    names = sorted(set(gold_topics))
+    random.Random(seed).shuffle(names)
+    calibration = set(names[: (len(names) + 1) // 2])
+    halves = []
+    for half, keep in (("calibration", True), ("evaluation", False)):
+        index = [i for i, topic in enumerate(gold_topics) if (topic in calibration) == keep]
+        subset = [articles[i] for i in index]
+        stories, grouped = group(subset, params)
+        gold = [gold_topics[i] for i in index]
+        halves.append((half, bcubed(topic_labels(stories, grouped, len(subset)), gold), len(subset), len(set(gold))))
+    return halves
