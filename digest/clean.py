@@ -27,7 +27,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from .models import Article, RawDoc
-from .segment import content_terms, sentences_of, split_sentences
+from .segment import content_terms, glued_heading, not_prose, sentences_of, split_sentences
 
 # All Unicode white space (U+1680 and U+2000–U+200A too, which a line may hold thousands of) and
 # the zero-width space.
@@ -44,7 +44,7 @@ _SITE_ACTION = re.compile(
     r"\b(follow|subscrib\w*|sign(?:ing)? ?up|newsletter|comment\w*|click|download|"
     r"channel|email address|e-mail address|log ?in|register|cookies?|advertis\w*|notifications?|"
     r"browser|javascript|podcast|whatsapp|telegram|facebook|twitter|instagram|youtube|"
-    r"donate|support us|privacy)\b",
+    r"donate|support us|privacy|tweets?)\b",
     re.I,
 )
 # Words that mean the site only in a short line ("Share this", "Get the app"); in a sentence of an
@@ -55,7 +55,7 @@ _UI_WORDS = frozenset(
     """click tap continue read leave share follow subscribe sign connect join watch listen download get
     skip load show view see print email like comment comments register log login reply related
     trending recommended advertisement advertisements sponsored more next previous back home menu
-    search close accept tags tagged topics filed posted gallery""".split()
+    search close accept tags tagged topics filed posted gallery learn""".split()
 )
 _DIMENSIONS = re.compile(r"^\d{2,4}\s*[x×X]\s*\d{2,4}$")
 _CAPTION_START = re.compile(
@@ -313,6 +313,66 @@ def _caption_and_rest(text: str) -> tuple[str, str] | None:
     return " ".join(sentences[:end]), " ".join(rest)
 
 
+# A sentence opening with a label of the page's media (a caption or a credit run into the text that
+# follows it: "Image copyright AP Image caption Rick Perry at Trump Tower Donald Trump has …").
+_MEDIA_LABEL = re.compile(
+    r"^(?:Image|Media|Photo|Picture|Video)s? (?:copyright|caption|credit|playback|courtesy)\b", re.I
+)
+_YOU = re.compile(r"\b(?:[Yy]ou|[Yy]our|[Yy]ou're)\b")
+_QUOTE_MARK = re.compile(r"[\"“”]")
+# An interface word in capitals, or the advertisement label, glued before a sentence ("ADVERTISEMENT While …").
+_LEADING_LABEL = re.compile(r"^(?:Advertisement|[A-Z]{4,})\s+(?=[A-Z“\"‘])")
+
+
+def _sentence_role(sentence: str) -> tuple[str, str]:
+    """``sentence`` as the article keeps it (a glued heading or label taken off), or "" when it is
+    furniture; and why ("" when it is kept whole)."""
+    label = _LEADING_LABEL.match(sentence)
+    if label and (label.group().strip().lower() in _UI_WORDS or label.group().startswith("Adv")):
+        sentence = sentence[label.end() :]
+    cut = glued_heading(sentence)
+    kept = sentence[cut:]
+    flaw = not_prose(kept)
+    if flaw is not None:
+        return "", flaw
+    line = classify(kept)
+    # In a sentence "us" may be the US, and a quotation may speak to its listener: the site speaks to
+    # the reader only outside quotation marks.
+    speaks = line.kind != "cta" or (_YOU.search(kept) is not None and not _QUOTE_MARK.search(kept))
+    if line.role in ("chrome", "aside") and line.kind != "date" and speaks:
+        return "", line.kind
+    if _MEDIA_LABEL.search(kept) or (_CREDIT_LINE.search(" ".join(kept.split()[:8])) and line.role != "head"):
+        return "", "credit"
+    return kept, "heading" if cut else ""
+
+
+_UNBROKEN_WORDS = 150  # a paragraph this long is a whole article without its paragraph breaks
+
+
+def _without_furniture(line: Line) -> tuple[Line, list[Line]]:
+    """A body line as scraped text gives it, one paragraph with the page's furniture glued in:
+    without the sentences that are captions, credits, calls to the reader, runs of links or headings,
+    and without the heading glued to a sentence; with what was taken out (asides)."""
+    kept: list[str] = []
+    removed: list[Line] = []
+    changed = False
+    for sentence in split_sentences(line.text):
+        text, why = _sentence_role(sentence)
+        if text:
+            kept.append(text)
+        else:
+            removed.append(Line(sentence, "aside", why or "furniture", len(sentence.split())))
+        changed = changed or text != sentence
+    if not changed:
+        return line, []
+    if not kept:
+        return Line(line.text, "aside", "furniture", line.words, line.blank_before), []
+    rest = classify(" ".join(kept), line.blank_before)
+    if rest.role != "body":  # what is left is not an article's text
+        rest = Line(rest.text, "aside", "furniture", rest.words, rest.blank_before)
+    return rest, removed
+
+
 def _classified(raw: RawDoc) -> list[Line]:
     """Each line of ``raw`` with its role; a caption is a sentence, not always a paragraph: the
     caption opening a long paragraph is set aside, and the rest is classified on its own."""
@@ -324,6 +384,10 @@ def _classified(raw: RawDoc) -> list[Line]:
             caption, rest = parts
             lines.append(Line(caption, "aside", "caption", len(caption.split()), blank))
             line = classify(rest)
+        # An extractor has taken the furniture out of a page's paragraphs, not out of one long paragraph.
+        if line.role == "body" and (not raw.extracted or line.words >= _UNBROKEN_WORDS):
+            line, removed = _without_furniture(line)
+            lines.extend(removed)
         lines.append(line)
     return lines
 

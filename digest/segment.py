@@ -128,6 +128,55 @@ def _split_cjk(sentence: str) -> list[str]:
     return parts
 
 
+# Shapes of text that is not prose, as scraped pages glue it into sentences (no line breaks left):
+# a heading run into the sentence it heads ("Challenge Overview The US National Aeronautics …", "By
+# Brian Hiatt The following …"): words in Title Case, then a capitalised word a sentence opens with.
+_GLUED_HEADING = re.compile(
+    r"^(?:[A-Z][\w'’&.-]*,? ){2,6}(?=(?:The|A|An|In|On|At|For|This|It|He|She|They|We|After|When|As) [\w“\"‘'])"
+)
+# Two words joined where one line of a page ended and the next began: a link's name and the next
+# headline ("Mitch McConnell Addison (Mitch) Mitchell McConnellSunday shows preview: …").
+_CAMEL_JOIN = re.compile(r"(?<![\w@#/.])((?:Mc|Mac)?[A-Z][a-z]{2,})[A-Z][a-z]{2,}(?![\w@/]|\.[a-z])")
+# A run of capitalised words longer than names and titles make (headlines of links in a row).
+_CAPITAL_RUN = re.compile(r"(?:(?<![\w'’])[A-Z][\w'’.&-]*:? (?:&\s)?){9,}[A-Z]")
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH_NAME = (
+    r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|March|Apr(?:il|\.)?|May|June|July|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|"
+    r"Oct(?:ober|\.)?|Nov(?:ember|\.)?|Dec(?:ember|\.)?)"
+)
+# A photo caption's date stamp: the day the photo was taken, right after its place ("… storm the
+# office in Donetsk, Ukraine, Sunday, April 6, 2014."); a sentence says "on" or "until" a date.
+_DATE_STAMP = re.compile(rf"(?:{_WEEKDAY},? )?{_MONTH_NAME} \d{{1,2}}, \d{{4}}\.?$")
+_CALENDAR_WORD = re.compile(rf"\b(?:{_WEEKDAY}|{_MONTH_NAME}|Last|Next|This|Early|Late)\b")
+
+
+def glued_heading(sentence: str) -> int:
+    """The length of a heading glued to the start of ``sentence`` ("Challenge Overview The US …"), 0
+    when there is none or what follows it is too short to be the sentence."""
+    match = _GLUED_HEADING.match(sentence)
+    if match is None or _CALENDAR_WORD.search(sentence[: match.end()]):  # "Last Tuesday The Times …"
+        return 0
+    return match.end() if len(sentence[match.end() :].split()) >= 6 else 0
+
+
+def not_prose(sentence: str) -> str | None:
+    """Why ``sentence`` is not a sentence of prose but page furniture scraped into the text: "glued
+    words" (a word joined to the next, whose first half the sentence also gives alone: a run of
+    related links), "capital run" (nine or more capitalised words in a row), "date stamp" (a photo
+    caption ending on the day it was taken). None for prose."""
+    for match in _CAMEL_JOIN.finditer(sentence):
+        if re.search(r"(?<![\w@#])" + re.escape(match.group(1)) + r"\b", sentence[: match.start()]):
+            return "glued words"
+    if sentence.upper() != sentence and _CAPITAL_RUN.search(sentence):
+        return "capital run"
+    stamp = _DATE_STAMP.search(sentence)
+    if stamp is not None and len(sentence.split()) >= 8:
+        before = sentence[: stamp.start()].split()[-1:]
+        if before and (before[0].endswith(",") or before[0][:1].isupper()):
+            return "date stamp"
+    return None
+
+
 def sentences_of(paragraphs: Sequence[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The sentences of an article's paragraphs, and for each the number of its paragraph."""
     sentences: list[str] = []

@@ -174,3 +174,50 @@ def test_a_wire_dateline_does_not_open_what_a_reader_is_shown():
         assert article.sentences[0] == text  # the article keeps it: it helps group the article
         assert without_dateline(article.sentences[0]).startswith(opening)
         assert article.display_title.startswith(opening)  # a headline made from the lead has none
+
+
+# One article as a feed or a saved page delivers it: one paragraph, the page's furniture run into it.
+_SCRAPED = (
+    "Image copyright Meridian Image caption Dana Holt outside the council offices Councillor Dana Holt has been "
+    "named chair of the Northland water board after a year of supply cuts. "
+    "Residents queue for bottled water outside the town hall in Harwick, Northland, Tuesday, March 3, 2026. "
+    "The board said on Monday that it would publish a repair plan within six weeks. "
+    "Challenge Overview The board wants engineers to propose cheaper ways of finding leaks in old mains. "
+    "Holt, who ran the council's roads department for eight years, said the work would start in the spring. "
+    "ADVERTISEMENT Her appointment was approved by nine votes to four on Wednesday evening. "
+    "Opponents said the council had not consulted residents on Sunday, March 1, 2026. "
+    "Board members Dana Holt Priya (Dana) Holt HoltMonday briefing: the pipes under Harwick Leak repairs lag "
+    "behind target while prices rise. "
+    "Tweet with a location You can add location information to your Tweets, such as your city, from the web. "
+    "Holt said repairs would be paid for from the board's reserves and a loan from the regional government. "
+    "Former Deputy Chief Engineer Samuel Okoro of Harwick will lead the first survey of the eastern district. "
+    "The last full survey of the network was carried out in 1998, when the board had twice as many staff."
+)
+
+
+def test_furniture_run_into_a_one_paragraph_article_is_set_aside_and_the_article_kept():
+    for extracted in (False, True):  # a plain text file; a JSON item (its text already "extracted")
+        (article,) = clean_document(RawDoc(path="holt.txt", text=_SCRAPED, extracted=extracted))
+        text = " ".join(article.sentences)
+        shown = ("Image caption", "Tuesday, March 3", "Challenge Overview", "ADVERTISEMENT", "HoltMonday", "Tweet with")
+        for furniture in shown:
+            assert furniture not in text, furniture
+        assert article.sentences[0].startswith("The board said on Monday that it would publish a repair plan")
+        assert "The board wants engineers to propose cheaper ways of finding leaks in old mains." in article.sentences
+        assert "Her appointment was approved by nine votes to four on Wednesday evening." in article.sentences
+        # Prose with a date at its end, and a long title with a name, are kept.
+        assert "Opponents said the council had not consulted residents on Sunday, March 1, 2026." in text
+        assert any(s.startswith("Former Deputy Chief Engineer Samuel Okoro") for s in article.sentences)
+        assert len(article.sentences) == 8
+        # A headline made from the lead reads like one: no caption, no credit.
+        assert article.display_title.startswith("The board said on Monday")
+        assert " ".join(article.paragraphs) == text  # the article's text is what its sentences say
+
+
+def test_a_page_that_only_speaks_to_the_reader_has_no_article():
+    notice = (
+        "Tweet with a location You can add location information to your Tweets, such as your city or precise "
+        "location, from the web and via other applications. You always have the option to delete your Tweet "
+        "location history. Learn more"
+    )
+    assert clean_document(RawDoc(path="notice.txt", text=notice)) == []
