@@ -57,9 +57,16 @@ _DATELINE_REST = re.compile(r"(?:\([^()]{1,40}\) ?)?[-–—]{1,2} ")
 
 def split_sentences(text: str) -> list[str]:
     """Split one paragraph (or a whole text) into sentences, keeping their original wording."""
+    return list(_split(text))
+
+
+@lru_cache(maxsize=1024)
+def _split(text: str) -> tuple[str, ...]:
+    """:func:`split_sentences`, remembered: cleaning splits a paragraph to look at its sentences, and
+    an article's sentences are the same paragraph's split again."""
     text = _SPACES.sub(" ", text).strip()
     if not text:
-        return []
+        return ()
     raw = [_join_tokens(s) for paragraph in segmenter.analyze(text) for s in paragraph]
     merged: list[str] = []
     for piece in raw:
@@ -74,7 +81,7 @@ def split_sentences(text: str) -> list[str]:
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)
-    return [part for piece in merged for sentence in _split_cjk(piece) for part in _bounded(sentence)]
+    return tuple(part for piece in merged for sentence in _split_cjk(piece) for part in _bounded(sentence))
 
 
 # A sentence longer than this is text without punctuation (a run-on line, a word list), not a sentence.
