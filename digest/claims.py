@@ -105,8 +105,7 @@ _SYNONYMS = (
     "plunge dip shrink shrank",
     "keep: keep kept hold held maintain leave unchanged steady",
     "announce: announce declare unveil",
-    "kill: kill slay slain murder",
-    "die: die dead",
+    "kill: kill slay slain murder die dead death",  # "three were killed" = "three died"
     "arrest: arrest detain apprehend",
     "buy: buy bought purchase acquire acquisition takeover",
     "sell: sell sold",

@@ -353,18 +353,22 @@ def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:()]\s*|\s+[-–—]\s+|\s+(?=(?:as|after|before|while|but|when|because|since|and)\s)", re.I
 )
-# A clause with fewer content words than this is a fragment ("officials said"): joined to the one before.
-_CLAUSE_WORDS = 4
+# A clause with fewer content words than this is a fragment ("eleven injured"): joined to the one before.
+_CLAUSE_WORDS = 3
 
 
 def clauses(sentence: str) -> list[str]:
     """The parts of a sentence that each state one thing ("X scored a late penalty" / "as Rovers
-    beat Athletic 2-1" / "ending a 17-year wait")."""
+    beat Athletic 2-1" / "ending a 17-year wait"). A short part that only says who said it
+    ("investigators said on Friday") states nothing of the story and is left out."""
     parts: list[str] = []
     for piece in _CLAUSE_BREAK.split(sentence):
         if not piece.strip():
             continue
-        if parts and len(content_terms(piece)) < _CLAUSE_WORDS:
+        size = len(content_terms(piece))
+        if parts and size <= _CLAUSE_WORDS and _ATTRIBUTION.search(piece):
+            continue
+        if parts and size < _CLAUSE_WORDS:
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
@@ -375,10 +379,11 @@ def clauses(sentence: str) -> list[str]:
 
 def _repeats(story: _Story, chosen_rows: Sequence[int], row: int) -> bool:
     """Whether the chosen sentences already say something the sentence at ``row`` says, in any
-    words: both state the same claim (claims.py's matcher, either way round), or a chosen sentence
+    words: both state the same claim (claims.py's matcher, either way round), a chosen sentence
     states one of its clauses ("… as Rovers beat Athletic 2-1" after "Rovers won the cup, beating
-    Athletic 2-1"). A sentence that would tell a reader a fact again is left out, even with news
-    of its own beside it."""
+    Athletic 2-1"), or it states one of a chosen sentence's clauses ("…, killing three people" after
+    "Three people were killed and eleven injured when …"). A sentence that would tell a reader a fact
+    again is left out, even with news of its own beside it."""
     from .claims import claim_scores, model, read, states_model, states_scores
 
     texts = [story.texts[r] for r in chosen_rows]
@@ -387,8 +392,12 @@ def _repeats(story: _Story, chosen_rows: Sequence[int], row: int) -> bool:
         return True
     if claim_scores(texts, [candidate])[:, 0].max() >= model().threshold:
         return True
-    parts = [read(part) for part in clauses(candidate)]
-    return bool(states_scores(parts, [read(t) for t in texts]).max() >= states_model().threshold)
+    bar = states_model().threshold
+    chosen = [read(t) for t in texts]
+    if states_scores([read(part) for part in clauses(candidate)], chosen).max() >= bar:
+        return True
+    chosen_parts = [read(part) for text in texts for part in clauses(text)]
+    return bool(states_scores(chosen_parts, [read(candidate)]).max() >= bar)
 
 
 def _tfidf(counts: csr_matrix) -> csr_matrix:

@@ -133,3 +133,31 @@ def test_a_sentence_that_needs_the_one_before_comes_right_after_it():
     assert summary.index(sentences[1]) == summary.index(sentences[0]) + 1
     assert not usable("Calendar of the races in the coming season and venues")
     assert usable("There were twenty arrests in the city centre on Saturday night.")
+
+
+def _story_of(*texts: str) -> list:
+    from digest.models import Article
+
+    made = []
+    for number, text in enumerate(texts):
+        sentences = tuple(split_sentences(text))
+        made.append(Article(f"a{number}", f"/a{number}.txt", None, None, None, None, (text,), sentences))
+    return made
+
+
+def test_a_fact_told_again_in_another_sentence_s_clause_is_left_out():
+    # The deaths are one clause of each sentence: "killed" in one, "died" in the other, each with news of its own.
+    first = (
+        "Three people were killed and eleven injured when a span of the Sallow Viaduct near Harwick gave way "
+        "beneath a morning commuter train on Thursday, sending two carriages into the River Sallow. "
+        "The train was carrying about two hundred passengers to work in the city of Calderport."
+    )
+    second = (
+        "Floodwater scouring away the riverbed beneath one of its piers caused Thursday's collapse of the Sallow "
+        "Viaduct near Harwick, in which three people died, accident investigators said on Friday. "
+        "Transport Minister Ellery Vance ordered inspections of all 41 river bridges on the network."
+    )
+    summary = [s.text for s in summarize(_story_of(first, second), max_words=400)]
+    deaths = [s for s in summary if "three people" in s.lower()]
+    assert len(deaths) == 1, summary
+    assert any("41 river bridges" in s for s in summary)
