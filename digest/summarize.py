@@ -308,6 +308,7 @@ class _Units:
         self.texts.extend(pairs)
         # The words of "a b" are those of a and those of b: no word spans the space.
         first = np.asarray(firsts, dtype=np.int32)
+        self.pair_first = first  # each pair's first sentence, by its row
         joined = csr_matrix(
             (np.ones(2 * len(first)), np.column_stack([first, first + 1]).ravel(), np.arange(0, 2 * len(first) + 1, 2)),
             shape=(len(first), sentences.shape[0]),
@@ -329,24 +330,74 @@ def _support(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
     return [set(units.owner[np.flatnonzero(row)].tolist()) for row in match]
 
 
-def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
-    """For the sentences at ``rows`` of ``story``, the indexes of the other articles that state each
-    (claims.py's citation model: all the sentence says, figures and names included, in a sentence
-    of the article or two adjacent ones). Only units sharing some words are read and scored."""
-    from .claims import read, states_model, states_scores
+# Of each article, the units sharing the most words with a sentence are scored for citing it, at most this many.
+_UNITS_PER_ARTICLE = 3
 
-    near = _claims(story.sets[rows], [story.quotes[row] for row in rows], units.sets, units.quotes, 2, 0.25)
+
+def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool = False) -> list[dict[int, int]]:
+    """For the sentences at ``rows`` of ``story``, each other article that states it, with the unit
+    (sentence or pair of adjacent sentences, a column of ``units``) that states it: claims.py's
+    citation model, all the sentence says, figures and names included.
+
+    A unit that holds the very sentence states it. Otherwise an article's units closest to the sentence
+    are scored, closest first, until one states it; a unit that has fewer than a quarter
+    of the sentence's words is not scored (as :func:`claims.states_scores`). With ``narrow``, a pair found
+    to state it gives way to one of its two sentences that states it alone (to show a reader)."""
+    from .claims import read, states_model, states_pair_scores
+
+    sets = story.sets[rows]
+    near = _claims(sets, [story.quotes[row] for row in rows], units.sets, units.quotes, 2, 0.25)
+    shared = (sets @ units.sets.T).toarray()
+    size = np.maximum(np.diff(sets.indptr), 1)
+    # units ranked by the cosine of their 0/1 word vectors with the sentence's: a pair of sentences
+    # shares more words than either of its two, but not more for its length
+    closeness = shared / np.sqrt(np.maximum(np.diff(units.sets.indptr), 1))[None, :]
     bar = states_model().threshold
-    cited: list[set[int]] = []
+    single = story.sets.shape[0]  # the columns of pairs of sentences start here
+    stating: list[dict[int, int]] = []
+    ranked: list[tuple[int, int, list[int]]] = []  # sentence, article, its units to score in turn
     for k, row in enumerate(rows):
-        own = units.owner[row]
-        columns = [j for j in np.flatnonzero(near[k]).tolist() if units.owner[j] != own]
-        if not columns:
-            cited.append(set())
-            continue
-        scores = states_scores([read(story.texts[row])], [read(units.texts[j]) for j in columns])[0]
-        cited.append({int(units.owner[j]) for j, value in zip(columns, scores, strict=True) if value >= bar})
-    return cited
+        eligible = near[k] & (shared[k] >= 0.25 * size[k]) & (units.owner != units.owner[row])
+        stating.append({})
+        text = story.texts[row]
+        for j in np.flatnonzero(eligible & (shared[k] >= size[k])).tolist():
+            if text in units.texts[j]:
+                stating[k].setdefault(int(units.owner[j]), j)
+        for article in set(units.owner[eligible].tolist()) - set(stating[k]):
+            found = np.flatnonzero(eligible & (units.owner == article))
+            # the closest few, one sentence before a pair (which may hold a near miss beside it)
+            closest = found[np.argsort(-closeness[k, found], kind="stable")[:_UNITS_PER_ARTICLE]].tolist()
+            ranked.append((k, int(article), sorted(closest, key=lambda j: j >= single)))
+    for depth in range(_UNITS_PER_ARTICLE):
+        batch = [(k, a, found[depth]) for k, a, found in ranked if depth < len(found) and a not in stating[k]]
+        scores = states_pair_scores([(read(story.texts[rows[k]]), read(units.texts[j])) for k, _, j in batch])
+        for (k, article, j), value in zip(batch, scores, strict=True):
+            if value >= bar:
+                stating[k][article] = j
+    for k, chosen in enumerate(stating) if narrow else ():
+        for article, j in chosen.items():
+            if j >= single:
+                first = int(units.pair_first[j - single])
+                sentence = read(story.texts[rows[k]])
+                scores = states_pair_scores([(sentence, read(units.texts[first + d])) for d in (0, 1)])
+                if scores.max() >= bar:
+                    chosen[article] = first + int(np.argmax(scores))
+    return stating
+
+
+def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
+    """For the sentences at ``rows`` of ``story``, the indexes of the other articles that state each."""
+    return [set(found) for found in _stating_units(story, units, rows)]
+
+
+def stating_units(texts: Sequence[str], article: Article) -> list[str | None]:
+    """For each of ``texts`` (sentences of other articles), the sentence or pair of adjacent sentences
+    of ``article`` that states it as the summaries' citations judge it, or None if none does."""
+    probe = Article("", "", None, None, None, None, tuple(texts), tuple(texts))
+    story = _Story([probe, article])
+    units = _Units(story)
+    found = _stating_units(story, units, np.arange(len(texts)), narrow=True)
+    return [units.texts[cited[1]] if 1 in cited else None for cited in found]
 
 
 # Where a sentence's clauses part: punctuation, and the words that join a second event to a first.

@@ -161,3 +161,21 @@ def test_a_fact_told_again_in_another_sentence_s_clause_is_left_out():
     deaths = [s for s in summary if "three people" in s.lower()]
     assert len(deaths) == 1, summary
     assert any("41 river bridges" in s for s in summary)
+
+
+def test_the_citation_note_shows_the_words_that_state_the_sentence_not_a_near_miss():
+    from digest.models import Article
+    from digest.render import supporting_sentence
+    from digest.summarize import stating_units
+
+    sentence = "The Bank of Northland raised its benchmark interest rate to 4.5 per cent on Thursday."
+    near_miss = "The Bank of Northland raised its benchmark interest rate to 4.25 per cent on Thursday last year."
+    stating = (
+        "On Thursday the Bank of Northland lifted its main interest rate by a quarter of a percentage point to 4.5%."
+    )
+    sentences = ("Borrowers across the country face higher monthly repayments from next month.", near_miss, stating)
+    article = Article("b", "/b.txt", None, None, None, None, sentences, sentences)
+    assert stating_units([sentence], article) == [stating]
+    assert supporting_sentence(sentence, article, own=False) == stating
+    other = Article("c", "/c.txt", None, None, None, None, sentences[1:2], sentences[1:2])
+    assert stating_units([sentence], other) == [None]
