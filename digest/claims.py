@@ -661,6 +661,7 @@ def same_claim(a: str, b: str, strict: bool = False) -> bool:
 # A pair below both bounds cannot reach the threshold: its features are not computed.
 _MIN_SHARED = 2
 _MIN_RATIO = 0.25
+_FEW_PAIRS = 64
 
 
 def _key_matrix(readings: Sequence[Reading], vocabulary: dict[str, int], grow: bool) -> csr_matrix:
@@ -723,6 +724,21 @@ def _pair_scores(
     Enough is a quarter of the shorter one's words, or with ``directional`` of the left one's."""
     out = np.zeros((len(left), len(right)))
     if not left or not right:
+        return out
+    if len(left) * len(right) <= _FEW_PAIRS:  # a few pairs: sets are quicker than building matrices
+        rows_list: list[int] = []
+        cols_list: list[int] = []
+        for i, a in enumerate(left):
+            for j, b in enumerate(right):
+                count = len(a.keys & b.keys) + len(a.numbers & b.numbers)
+                size = len(a.keys) + len(a.numbers)
+                if not directional:
+                    size = min(size, len(b.keys) + len(b.numbers))
+                if count >= _MIN_SHARED and count >= _MIN_RATIO * size:
+                    rows_list.append(i)
+                    cols_list.append(j)
+        if rows_list:
+            out[rows_list, cols_list] = score([(left[i], right[j]) for i, j in zip(rows_list, cols_list, strict=True)])
         return out
     vocabulary: dict[str, int] = {}
     a = _key_matrix(left, vocabulary, grow=True)
