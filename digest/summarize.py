@@ -345,8 +345,9 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
     A unit that holds the very sentence states it. Otherwise an article's units closest to the sentence
     are scored, closest first, until one states it; a unit that has fewer than a quarter
     of the sentence's words is not scored (as :func:`claims.states_scores`). With ``narrow``, a pair found
-    to state it gives way to one of its two sentences that states it alone (to show a reader)."""
-    from .claims import read, states_model, states_pair_scores
+    to state it gives way to one of its two sentences that states it as surely alone, or that states it
+    beside a near miss (to show a reader the words that state it)."""
+    from .claims import conflict, read, states_model, states_pair_scores
 
     sets = story.sets[rows]
     near = _claims(sets, [story.quotes[row] for row in rows], units.sets, units.quotes, 2, 0.25)
@@ -358,6 +359,7 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
     bar = states_model().threshold
     single = story.sets.shape[0]  # the columns of pairs of sentences start here
     stating: list[dict[int, int]] = []
+    value_of: dict[tuple[int, int], float] = {}  # a stating unit's score, by sentence and article
     ranked: list[tuple[int, int, list[int]]] = []  # sentence, article, its units to score in turn
     for k, row in enumerate(rows):
         eligible = near[k] & (shared[k] >= 0.25 * size[k]) & (units.owner != units.owner[row])
@@ -368,23 +370,25 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
                 stating[k].setdefault(int(units.owner[j]), j)
         for article in set(units.owner[eligible].tolist()) - set(stating[k]):
             found = np.flatnonzero(eligible & (units.owner == article))
-            # the closest few, one sentence before a pair (which may hold a near miss beside it)
             closest = found[np.argsort(-closeness[k, found], kind="stable")[:_UNITS_PER_ARTICLE]].tolist()
-            ranked.append((k, int(article), sorted(closest, key=lambda j: j >= single)))
+            ranked.append((k, int(article), closest))
     for depth in range(_UNITS_PER_ARTICLE):
         batch = [(k, a, found[depth]) for k, a, found in ranked if depth < len(found) and a not in stating[k]]
         scores = states_pair_scores([(read(story.texts[rows[k]]), read(units.texts[j])) for k, _, j in batch])
         for (k, article, j), value in zip(batch, scores, strict=True):
             if value >= bar:
                 stating[k][article] = j
+                value_of[k, article] = float(value)
     for k, chosen in enumerate(stating) if narrow else ():
         for article, j in chosen.items():
             if j >= single:
                 first = int(units.pair_first[j - single])
                 sentence = read(story.texts[rows[k]])
                 scores = states_pair_scores([(sentence, read(units.texts[first + d])) for d in (0, 1)])
-                if scores.max() >= bar:
-                    chosen[article] = first + int(np.argmax(scores))
+                best = int(np.argmax(scores))
+                near_miss = conflict(sentence, read(units.texts[first + 1 - best])) is not None
+                if scores[best] >= bar and (near_miss or scores[best] >= value_of.get((k, article), 1.0)):
+                    chosen[article] = first + best
     return stating
 
 
