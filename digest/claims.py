@@ -105,8 +105,7 @@ _SYNONYMS = (
     "plunge dip shrink shrank",
     "keep: keep kept hold held maintain leave unchanged steady",
     "announce: announce declare unveil",
-    "kill: kill slay slain murder",
-    "die: die dead",
+    "kill: kill slay slain murder die dead death",  # "three were killed" = "three died"
     "arrest: arrest detain apprehend",
     "buy: buy bought purchase acquire acquisition takeover",
     "sell: sell sold",
@@ -385,16 +384,22 @@ def read(text: str) -> Reading:
 
 
 def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence of two token sequences."""
+    """Length of the longest common subsequence of two token sequences.
+
+    Bit-parallel (Hyyrö 2004): one bit per token of ``a``, one pass of big-integer arithmetic per
+    token of ``b``; the bits left at 0 count the subsequence.
+    """
     if not a or not b:
         return 0
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b):
-            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
+    where: dict[str, int] = {}
+    for i, x in enumerate(a):
+        where[x] = where.get(x, 0) | (1 << i)
+    full = (1 << len(a)) - 1
+    v = full
+    for y in b:
+        u = v & where.get(y, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(a) - v.bit_count()
 
 
 def _share(part: int, whole: int) -> float:
@@ -656,6 +661,7 @@ def same_claim(a: str, b: str, strict: bool = False) -> bool:
 # A pair below both bounds cannot reach the threshold: its features are not computed.
 _MIN_SHARED = 2
 _MIN_RATIO = 0.25
+_FEW_PAIRS = 64
 
 
 def _key_matrix(readings: Sequence[Reading], vocabulary: dict[str, int], grow: bool) -> csr_matrix:
@@ -692,19 +698,47 @@ def _states_scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:
     return scores
 
 
+def states_pair_scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:
+    """How likely (0 to 1) the second of each pair states all that the first states (no prefilter)."""
+    return _states_scores(pairs) if pairs else np.zeros(0)
+
+
 def states_scores(texts: Sequence[Reading], units: Sequence[Reading]) -> np.ndarray:
     """Matrix of how likely (0 to 1) ``units[j]`` (an article's sentence or two) states all that
-    ``texts[i]`` states, scored where :func:`claim_scores` would score; :func:`states_model`'s
-    ``threshold`` is where a citation is made."""
-    return _pair_scores(texts, units, _states_scores)
+    ``texts[i]`` states; :func:`states_model`'s ``threshold`` is where a citation is made.
+
+    Only pairs where the unit has two of the text's content words or numbers, and a quarter of them,
+    are scored; the others get 0. On the hand-labelled pairs this leaves 1,958 of their 27,566 units
+    to score, and of the 111 articles the model cites there it loses one (a stating one).
+    """
+    return _pair_scores(texts, units, _states_scores, directional=True)
 
 
 def _pair_scores(
-    left: Sequence[Reading], right: Sequence[Reading], score: Callable[[Sequence[tuple[Reading, Reading]]], np.ndarray]
+    left: Sequence[Reading],
+    right: Sequence[Reading],
+    score: Callable[[Sequence[tuple[Reading, Reading]]], np.ndarray],
+    directional: bool = False,
 ) -> np.ndarray:
-    """``score`` of the pairs of ``left`` and ``right`` that share enough to be worth it; 0 elsewhere."""
+    """``score`` of the pairs of ``left`` and ``right`` that share enough to be worth it; 0 elsewhere.
+    Enough is a quarter of the shorter one's words, or with ``directional`` of the left one's."""
     out = np.zeros((len(left), len(right)))
     if not left or not right:
+        return out
+    if len(left) * len(right) <= _FEW_PAIRS:  # a few pairs: sets are quicker than building matrices
+        rows_list: list[int] = []
+        cols_list: list[int] = []
+        for i, a in enumerate(left):
+            for j, b in enumerate(right):
+                count = len(a.keys & b.keys) + len(a.numbers & b.numbers)
+                size = len(a.keys) + len(a.numbers)
+                if not directional:
+                    size = min(size, len(b.keys) + len(b.numbers))
+                if count >= _MIN_SHARED and count >= _MIN_RATIO * size:
+                    rows_list.append(i)
+                    cols_list.append(j)
+        if rows_list:
+            out[rows_list, cols_list] = score([(left[i], right[j]) for i, j in zip(rows_list, cols_list, strict=True)])
         return out
     vocabulary: dict[str, int] = {}
     a = _key_matrix(left, vocabulary, grow=True)
@@ -712,7 +746,7 @@ def _pair_scores(
     shared = (a @ b.T).tocoo()
     size_a = np.array([len(r.keys) + len(r.numbers) for r in left])
     size_b = np.array([len(r.keys) + len(r.numbers) for r in right])
-    smaller = np.minimum(size_a[shared.row], size_b[shared.col])
+    smaller = size_a[shared.row] if directional else np.minimum(size_a[shared.row], size_b[shared.col])
     keep = (shared.data >= _MIN_SHARED) & (shared.data >= _MIN_RATIO * smaller)
     rows, cols = shared.row[keep], shared.col[keep]
     if len(rows):

@@ -34,7 +34,7 @@ from .errors import RenderError
 from .models import Article, Digest, Story
 from .segment import content_terms
 from .store import EditionRecord
-from .summarize import quoted_terms, same_claim
+from .summarize import quoted_terms, stating_units
 
 log = logging.getLogger(__name__)
 
@@ -169,15 +169,16 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
     units = list(article.sentences) + [f"{a} {b}" for a, b in pairwise(article.sentences)]
     if not search or not units:
         return found
-    claims = same_claim([texts[k] for k in search], units)
+    # the unit the citation decision found, else (a summary made before it) the one sharing most words
+    stated = stating_units([texts[k] for k in search], article)
     # a word never spans the space that joins two sentences: a pair's words are its sentences' words
     unit_terms = [_terms(sentence) for sentence in article.sentences]
     unit_terms += [a | b for a, b in pairwise(unit_terms)]
     unit_quoted = [quoted_terms(unit) for unit in units]
-    for row, k in zip(claims, search, strict=True):
+    for unit_found, k in zip(stated, search, strict=True):
         wanted, quoted = _terms(texts[k]), quoted_terms(texts[k])
         top = max(
-            (bool(row[j]), len(quoted & unit_quoted[j]), len(wanted & unit_terms[j]), -len(unit), unit)
+            (unit == unit_found, len(quoted & unit_quoted[j]), len(wanted & unit_terms[j]), -len(unit), unit)
             for j, unit in enumerate(units)
         )
         if top[0] or top[2] > 0:

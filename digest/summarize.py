@@ -285,6 +285,9 @@ class _Story:
         self.quotes = [quoted_terms(s) for article in articles for s in article.sentences]
         self.texts = [s for article in articles for s in article.sentences]
 
+    def article_of(self, row: int) -> int:
+        return int(np.searchsorted(self.first_row, row, side="right")) - 1
+
     def rows(self, candidates: Sequence[Candidate]) -> np.ndarray:
         return np.array([self.first_row[c.article] + c.index for c in candidates], dtype=np.int64)
 
@@ -319,6 +322,7 @@ class _Units:
         self.texts.extend(pairs)
         # The words of "a b" are those of a and those of b: no word spans the space.
         first = np.asarray(firsts, dtype=np.int32)
+        self.pair_first = first  # each pair's first sentence, by its row
         joined = csr_matrix(
             (np.ones(2 * len(first)), np.column_stack([first, first + 1]).ravel(), np.arange(0, 2 * len(first) + 1, 2)),
             shape=(len(first), sentences.shape[0]),
@@ -340,56 +344,120 @@ def _support(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
     return [set(units.owner[np.flatnonzero(row)].tolist()) for row in match]
 
 
-def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
-    """For the sentences at ``rows`` of ``story``, the indexes of the other articles that state each
-    (claims.py's citation model: all the sentence says, figures and names included, in a sentence
-    of the article or two adjacent ones). Only units sharing some words are read and scored."""
-    from .claims import read, states_model, states_scores
+# Of each article, the units sharing the most words with a sentence are scored for citing it, at most this many.
+_UNITS_PER_ARTICLE = 3
 
-    near = _claims(story.sets[rows], [story.quotes[row] for row in rows], units.sets, units.quotes, 2, 0.25)
+
+def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool = False) -> list[dict[int, int]]:
+    """For the sentences at ``rows`` of ``story``, each other article that states it, with the unit
+    (sentence or pair of adjacent sentences, a column of ``units``) that states it: claims.py's
+    citation model, all the sentence says, figures and names included.
+
+    A unit that holds the very sentence states it. Otherwise an article's units closest to the sentence
+    are scored, closest first, until one states it; a unit that has fewer than a quarter
+    of the sentence's words is not scored (as :func:`claims.states_scores`). With ``narrow``, a pair found
+    to state it gives way to one of its two sentences that states it as surely alone, or that states it
+    beside a near miss (to show a reader the words that state it)."""
+    from .claims import conflict, read, states_model, states_pair_scores
+
+    sets = story.sets[rows]
+    near = _claims(sets, [story.quotes[row] for row in rows], units.sets, units.quotes, 2, 0.25)
+    shared = (sets @ units.sets.T).toarray()
+    size = np.maximum(np.diff(sets.indptr), 1)
+    # units ranked by the cosine of their 0/1 word vectors with the sentence's: a pair of sentences
+    # shares more words than either of its two, but not more for its length
+    closeness = shared / np.sqrt(np.maximum(np.diff(units.sets.indptr), 1))[None, :]
     bar = states_model().threshold
-    cited: list[set[int]] = []
+    single = story.sets.shape[0]  # the columns of pairs of sentences start here
+    stating: list[dict[int, int]] = []
+    value_of: dict[tuple[int, int], float] = {}  # a stating unit's score, by sentence and article
+    ranked: list[tuple[int, int, list[int]]] = []  # sentence, article, its units to score in turn
     for k, row in enumerate(rows):
-        own = units.owner[row]
-        columns = [j for j in np.flatnonzero(near[k]).tolist() if units.owner[j] != own]
-        if not columns:
-            cited.append(set())
-            continue
-        scores = states_scores([read(story.texts[row])], [read(units.texts[j]) for j in columns])[0]
-        cited.append({int(units.owner[j]) for j, value in zip(columns, scores, strict=True) if value >= bar})
-    return cited
+        eligible = near[k] & (shared[k] >= 0.25 * size[k]) & (units.owner != units.owner[row])
+        stating.append({})
+        text = story.texts[row]
+        for j in np.flatnonzero(eligible & (shared[k] >= size[k])).tolist():
+            if text in units.texts[j]:
+                stating[k].setdefault(int(units.owner[j]), j)
+        for article in set(units.owner[eligible].tolist()) - set(stating[k]):
+            found = np.flatnonzero(eligible & (units.owner == article))
+            closest = found[np.argsort(-closeness[k, found], kind="stable")[:_UNITS_PER_ARTICLE]].tolist()
+            ranked.append((k, int(article), closest))
+    for depth in range(_UNITS_PER_ARTICLE):
+        batch = [(k, a, found[depth]) for k, a, found in ranked if depth < len(found) and a not in stating[k]]
+        scores = states_pair_scores([(read(story.texts[rows[k]]), read(units.texts[j])) for k, _, j in batch])
+        for (k, article, j), value in zip(batch, scores, strict=True):
+            if value >= bar:
+                stating[k][article] = j
+                value_of[k, article] = float(value)
+    for k, chosen in enumerate(stating) if narrow else ():
+        for article, j in chosen.items():
+            if j >= single:
+                first = int(units.pair_first[j - single])
+                sentence = read(story.texts[rows[k]])
+                scores = states_pair_scores([(sentence, read(units.texts[first + d])) for d in (0, 1)])
+                best = int(np.argmax(scores))
+                near_miss = conflict(sentence, read(units.texts[first + 1 - best])) is not None
+                if scores[best] >= bar and (near_miss or scores[best] >= value_of.get((k, article), 1.0)):
+                    chosen[article] = first + best
+    return stating
+
+
+def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
+    """For the sentences at ``rows`` of ``story``, the indexes of the other articles that state each."""
+    return [set(found) for found in _stating_units(story, units, rows)]
+
+
+def stating_units(texts: Sequence[str], article: Article) -> list[str | None]:
+    """For each of ``texts`` (sentences of other articles), the sentence or pair of adjacent sentences
+    of ``article`` that states it as the summaries' citations judge it, or None if none does."""
+    probe = Article("", "", None, None, None, None, tuple(texts), tuple(texts))
+    story = _Story([probe, article])
+    units = _Units(story)
+    found = _stating_units(story, units, np.arange(len(texts)), narrow=True)
+    return [units.texts[cited[1]] if 1 in cited else None for cited in found]
 
 
 # Where a sentence's clauses part: punctuation, and the words that join a second event to a first.
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;:()]\s*|\s+[-–—]\s+|\s+(?=(?:as|after|before|while|but|when|because|since|and)\s)", re.I
 )
-# A clause with fewer content words than this is a fragment ("officials said"): joined to the one before.
+# A clause with fewer content words than this is a fragment ("officials said"): joined to the one before;
+# finer, for comparing outlets, down to three ("killing three people").
 _CLAUSE_WORDS = 4
+_FINE_CLAUSE_WORDS = 3
 
 
-def clauses(sentence: str) -> list[str]:
+def clauses(sentence: str, fine: bool = False) -> list[str]:
     """The parts of a sentence that each state one thing ("X scored a late penalty" / "as Rovers
-    beat Athletic 2-1" / "ending a 17-year wait")."""
+    beat Athletic 2-1" / "ending a 17-year wait"). ``fine`` parts are smaller, and a short part that
+    only says who said it ("investigators said on Friday") states nothing of the story: left out."""
+    least = _FINE_CLAUSE_WORDS if fine else _CLAUSE_WORDS
     parts: list[str] = []
     for piece in _CLAUSE_BREAK.split(sentence):
         if not piece.strip():
             continue
-        if parts and len(content_terms(piece)) < _CLAUSE_WORDS:
+        size = len(content_terms(piece))
+        if fine and parts and size <= least and _ATTRIBUTION.search(piece):
+            continue
+        if parts and size < least:
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
-    if len(parts) > 1 and len(content_terms(parts[0])) < _CLAUSE_WORDS:
+    if len(parts) > 1 and len(content_terms(parts[0])) < least:
         parts[:2] = [f"{parts[0]} {parts[1]}"]
     return parts
 
 
 def _repeats(story: _Story, chosen_rows: Sequence[int], row: int) -> bool:
     """Whether the chosen sentences already say something the sentence at ``row`` says, in any
-    words: both state the same claim (claims.py's matcher, either way round), or a chosen sentence
+    words: both state the same claim (claims.py's matcher, either way round), a chosen sentence
     states one of its clauses ("… as Rovers beat Athletic 2-1" after "Rovers won the cup, beating
-    Athletic 2-1"). A sentence that would tell a reader a fact again is left out, even with news
-    of its own beside it."""
+    Athletic 2-1"), or, for a chosen sentence of another outlet, either states one of the other's
+    finer clauses ("…, killing three people" after "Three people were killed and eleven injured when
+    …"). A sentence that would tell a reader a fact again is left out, even with news of its own
+    beside it. (One article does not tell its own facts twice in other words often enough for the
+    finer test to pay: on BBC articles it costs ROUGE.)"""
     from .claims import claim_scores, model, read, states_model, states_scores
 
     texts = [story.texts[r] for r in chosen_rows]
@@ -398,8 +466,17 @@ def _repeats(story: _Story, chosen_rows: Sequence[int], row: int) -> bool:
         return True
     if claim_scores(texts, [candidate])[:, 0].max() >= model().threshold:
         return True
-    parts = [read(part) for part in clauses(candidate)]
-    return bool(states_scores(parts, [read(t) for t in texts]).max() >= states_model().threshold)
+    bar = states_model().threshold
+    if states_scores([read(part) for part in clauses(candidate)], [read(t) for t in texts]).max() >= bar:
+        return True
+    article = story.article_of(row)
+    others = [read(t) for r, t in zip(chosen_rows, texts, strict=True) if story.article_of(r) != article]
+    if not others:
+        return False
+    if states_scores([read(part) for part in clauses(candidate, fine=True)], others).max() >= bar:
+        return True
+    parts = [read(part) for other in others for part in clauses(other.text, fine=True)]
+    return bool(states_scores(parts, [read(candidate)]).max() >= bar)
 
 
 def _tfidf(counts: csr_matrix) -> csr_matrix:

@@ -150,3 +150,24 @@ def test_the_model_ships_as_plain_json_with_train_only_thresholds():
 def test_odd_text_neither_raises_nor_matches_a_claim(text):
     assert 0.0 <= claim_score(RISE, text) < model().threshold
     assert 0.0 <= claim_score(text, text) <= 1.0
+
+
+def test_the_bit_parallel_subsequence_is_the_textbook_one():
+    import random
+
+    from digest.claims import _lcs
+
+    def textbook(a: list[str], b: list[str]) -> int:
+        previous = [0] * (len(b) + 1)
+        for x in a:
+            current = [0]
+            for j, y in enumerate(b):
+                current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+            previous = current
+        return previous[-1]
+
+    draw = random.Random(16)
+    for _ in range(2000):
+        a = [draw.choice("abcdef") for _ in range(draw.randint(0, 70))]
+        b = [draw.choice("abcdef") for _ in range(draw.randint(0, 70))]
+        assert _lcs(a, b) == textbook(a, b)

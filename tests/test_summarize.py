@@ -178,3 +178,49 @@ def test_a_summary_keeps_its_budget_when_a_sentence_alone_exceeds_it():
     assert summary and sum(len(words(s.text)) for s in summary) <= 60 * 1.15
     # when no sentence fits at all, the best one still makes a summary
     assert [s.text for s in summarize([article], max_words=2)] == [long]
+
+
+def _story_of(*texts: str) -> list:
+    from digest.models import Article
+
+    made = []
+    for number, text in enumerate(texts):
+        sentences = tuple(split_sentences(text))
+        made.append(Article(f"a{number}", f"/a{number}.txt", None, None, None, None, (text,), sentences))
+    return made
+
+
+def test_a_fact_told_again_in_another_sentence_s_clause_is_left_out():
+    # The deaths are one clause of each sentence: "killed" in one, "died" in the other, each with news of its own.
+    first = (
+        "Three people were killed and eleven injured when a span of the Sallow Viaduct near Harwick gave way "
+        "beneath a morning commuter train on Thursday, sending two carriages into the River Sallow. "
+        "The train was carrying about two hundred passengers to work in the city of Calderport."
+    )
+    second = (
+        "Floodwater scouring away the riverbed beneath one of its piers caused Thursday's collapse of the Sallow "
+        "Viaduct near Harwick, in which three people died, accident investigators said on Friday. "
+        "Transport Minister Ellery Vance ordered inspections of all 41 river bridges on the network."
+    )
+    summary = [s.text for s in summarize(_story_of(first, second), max_words=400)]
+    deaths = [s for s in summary if "three people" in s.lower()]
+    assert len(deaths) == 1, summary
+    assert any("41 river bridges" in s for s in summary)
+
+
+def test_the_citation_note_shows_the_words_that_state_the_sentence_not_a_near_miss():
+    from digest.models import Article
+    from digest.render import supporting_sentence
+    from digest.summarize import stating_units
+
+    sentence = "The Bank of Northland raised its benchmark interest rate to 4.5 per cent on Thursday."
+    near_miss = "The Bank of Northland raised its benchmark interest rate to 4.25 per cent on Thursday last year."
+    stating = (
+        "On Thursday the Bank of Northland lifted its main interest rate by a quarter of a percentage point to 4.5%."
+    )
+    sentences = ("Borrowers across the country face higher monthly repayments from next month.", near_miss, stating)
+    article = Article("b", "/b.txt", None, None, None, None, sentences, sentences)
+    assert stating_units([sentence], article) == [stating]
+    assert supporting_sentence(sentence, article, own=False) == stating
+    other = Article("c", "/c.txt", None, None, None, None, sentences[1:2], sentences[1:2])
+    assert stating_units([sentence], other) == [None]
