@@ -566,7 +566,14 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
         if chosen and redundancy[pick] >= 0.5:  # says what a chosen sentence already says
             continue
         # Another outlet's words for a chosen fact share few words with it: the claim matcher decides.
-        if chosen and redundancy[pick] >= _MAYBE_SAME and _repeats(story, rows[chosen].tolist(), int(rows[pick])):
+        # (A story of one article needs no such test: one writer does not tell a fact twice in other words
+        # often enough to pay for it, and the test costs as much as the rest of the summary.)
+        if (
+            chosen
+            and units is not None
+            and redundancy[pick] >= _MAYBE_SAME
+            and _repeats(story, rows[chosen].tolist(), int(rows[pick]))
+        ):
             continue
         length = len(words(candidates[pick].text))
         if budget + length > limit and (chosen or fits):
