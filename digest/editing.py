@@ -93,16 +93,17 @@ def choose_title(articles: Sequence[Article]) -> str | None:
 
 
 _NUMBER = (
-    r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|scores|hundreds|thousands)"
+    r"(?:\d[\d,]{0,12}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|scores|hundreds|thousands)"
 )
 _DEATHS = re.compile(
-    rf"\b(?:{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:were\s+|have\s+been\s+|was\s+)?(?:killed|dead|died|drowned)|"
-    r"(?:killing|killed)\s+(?:at\s+least\s+)?" + _NUMBER + r"|death toll|fatalit(?:y|ies)|bodies\s+of)\b",
+    rf"\b(?:{_NUMBER} {{1,3}}(?:\w{{1,30}} {{1,3}}){{0,3}}(?:were |have been |was )?(?:killed|dead|died|drowned)|"
+    r"(?:killing|killed) {1,3}(?:at least )?" + _NUMBER + r"|death toll|fatalit(?:y|ies)|bodies\s+of)\b",
     re.I,
 )
 _INJURIES = re.compile(
-    rf"\b(?:{_NUMBER}\s+(?:\w+\s+){{0,3}}(?:were\s+|have\s+been\s+|was\s+)?(?:injured|wounded|hurt|hospitali[sz]ed)|"
-    r"(?:injuring|wounding)\s+(?:at\s+least\s+)?" + _NUMBER + r")\b",
+    rf"\b(?:{_NUMBER} {{1,3}}(?:\w{{1,30}} {{1,3}}){{0,3}}(?:were |have been |was )?"
+    r"(?:injured|wounded|hurt|hospitali[sz]ed)|"
+    r"(?:injuring|wounding) {1,3}(?:at least )?" + _NUMBER + r")\b",
     re.I,
 )
 
@@ -117,7 +118,7 @@ def outlets(story: Story) -> int:
 def significance(story: Story) -> float:
     """How much a story matters in an edition: its outlets, more for deaths and injuries, and more
     for a continuing story with new articles."""
-    text = " ".join([story.title, *(s.text for s in story.summary[:4])])
+    text = " ".join(" ".join([story.title, *(s.text for s in story.summary[:4])]).split())  # single spaces
     weight = float(outlets(story))
     if _DEATHS.search(text):
         weight += 2.0

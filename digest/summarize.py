@@ -419,8 +419,9 @@ def stating_units(texts: Sequence[str], article: Article) -> list[str | None]:
 
 
 # Where a sentence's clauses part: punctuation, and the words that join a second event to a first.
-_CLAUSE_BREAK = re.compile(
-    r"\s*[,;:()]\s*|\s+[-–—]\s+|\s+(?=(?:as|after|before|while|but|when|because|since|and)\s)", re.I
+_CLAUSE_BREAK = re.compile(  # white space bounded: a run of it must not be tried from every position
+    r"\s{0,3}[,;:()]\s{0,3}|\s{1,3}[-–—]\s{1,3}|\s{1,3}(?=(?:as|after|before|while|but|when|because|since|and)\s)",
+    re.I,
 )
 # A clause with fewer content words than this is a fragment ("officials said"): joined to the one before;
 # finer, for comparing outlets, down to three ("killing three people").

@@ -81,9 +81,9 @@ def test_sentences_keep_the_words(text):
 
 
 def _article_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    from digest import clean, cluster, features, ingest, segment, summarize
+    from digest import claims, clean, cluster, editing, features, ingest, segment, summarize
 
-    modules = (ingest, clean, segment, summarize, features, cluster)
+    modules = (ingest, clean, segment, summarize, features, cluster, claims, editing)
     return [
         (f"{module.__name__}.{name}", value)
         for module in modules
