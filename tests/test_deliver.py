@@ -262,7 +262,7 @@ def test_the_html_part_is_self_contained_and_cites_in_a_way_mail_can_follow(smtp
     # the citation marker links straight to the article; the & is escaped in the attribute
     assert (
         '<a href="https://news.example.org/iraq?id=1&amp;lang=en" title="PMOI/MEK: Iraq: Khamenei desperate to keep '
-        'pro-Iran government in power" style="color:#1a4f8b; text-decoration:none;">[1]</a></sup>'
+        'pro-Iran government in power" style="color:#1a4f8b; text-decoration:none;">[1]</a>'
     ) in html
     # a local file is not a link a reader could open; its marker is plain text
     assert "file://" not in html
