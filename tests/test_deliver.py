@@ -240,10 +240,14 @@ def test_the_text_part_reads_in_a_terminal(smtp, make_settings):
 
 def test_the_html_part_is_self_contained_and_cites_in_a_way_mail_can_follow(smtp, make_settings, tmp_path):
     def edit(data: dict[str, Any]) -> None:  # web addresses, a local file and markup in a title
-        articles = data["stories"][0]["articles"]
+        story = data["stories"][0]
+        articles = story["articles"]
         articles[0]["url"] = "https://news.example.org/iraq?id=1&lang=en"
         articles[1]["title"] = "<b>Bold</b> & “quoted”"
         articles[2]["url"] = "file:///etc/passwd"
+        # the first sentence cites both, so that the markers of both are shown
+        first = story["summary"][0]["citations"]
+        first += [a["id"] for a in (articles[0], articles[2]) if a["id"] not in first]
 
     server = smtp()
     settings = make_settings(server.port, to=("ada@example.org",))
