@@ -633,12 +633,18 @@ def conflict(a: str | Reading, b: str | Reading) -> str | None:
     return None
 
 
-def _scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:
-    table = np.vstack([features(a, b) for a, b in pairs])
-    scores = model().scores(table)
+def _scored(
+    pairs: Sequence[tuple[Reading, Reading]], fitted: Model, features_of: Callable[[Reading, Reading], np.ndarray]
+) -> np.ndarray:
+    """``fitted``'s scores of ``pairs``; a near miss (:func:`conflict`) scores 0.05 at most."""
+    scores = fitted.scores(np.vstack([features_of(a, b) for a, b in pairs]))
     near_misses = [k for k, (a, b) in enumerate(pairs) if conflict(a, b)]
     scores[near_misses] = np.minimum(scores[near_misses], _NEAR_MISS_SCORE)
     return scores
+
+
+def _scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:
+    return _scored(pairs, model(), features)
 
 
 def claim_score(a: str, b: str) -> float:
@@ -691,11 +697,7 @@ def claim_scores(texts: Sequence[str], units: Sequence[str]) -> np.ndarray:
 
 
 def _states_scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:
-    table = np.vstack([states_features(a, b) for a, b in pairs])
-    scores = states_model().scores(table)
-    near_misses = [k for k, (a, b) in enumerate(pairs) if conflict(a, b)]
-    scores[near_misses] = np.minimum(scores[near_misses], _NEAR_MISS_SCORE)
-    return scores
+    return _scored(pairs, states_model(), states_features)
 
 
 def states_pair_scores(pairs: Sequence[tuple[Reading, Reading]]) -> np.ndarray:

@@ -104,15 +104,20 @@ def test_citations_name_the_articles_that_state_the_fact():
     assert wrong <= 0.05 * cited, (wrong, cited)  # measured 0 of 65
 
 
-def test_bbc_topics_gather_their_stories():
-    """89 articles of 14 labelled BBC topics (benchmarks/data/bbc_topics.md), each topic several stories."""
-    items = _lines("bbc_topics_sample.jsonl")
-    articles = [bbc_article(item) for item in items]
+def _stories_and_topic_labels(articles: list) -> tuple[list[list[int]], list[int]]:
+    """The stories of ``articles`` as the edition groups them, and each article's topic number."""
     params = ClusterParams()
     matrix = vectors(articles, params)
     stories = cluster(articles, params, matrix)
     grouped = topics(articles, matrix, stories, params)
-    labels = labels_of([[i for k in topic for i in stories[k]] for topic in grouped], len(articles))
+    return stories, labels_of([[i for k in topic for i in stories[k]] for topic in grouped], len(articles))
+
+
+def test_bbc_topics_gather_their_stories():
+    """89 articles of 14 labelled BBC topics (benchmarks/data/bbc_topics.md), each topic several stories."""
+    items = _lines("bbc_topics_sample.jsonl")
+    articles = [bbc_article(item) for item in items]
+    stories, labels = _stories_and_topic_labels(articles)
     precision, recall, f1 = bcubed(labels, [item["topic"] for item in items])
     assert f1 >= 0.90, (precision, recall)  # measured 0.939 (P 1.000, R 0.886); each story its own topic: 0.791
     _, _, story_f1 = bcubed(labels_of(stories, len(articles)), [item["story"] for item in items])
@@ -123,11 +128,7 @@ def test_ecb_topics_keep_different_events_apart():
     """ECB+ topics hold two events of one kind with other people: few may share one of our topics."""
     docs = _lines("ecb_sample.jsonl")
     articles = [ecb_article(d) for d in docs]
-    params = ClusterParams()
-    matrix = vectors(articles, params)
-    stories = cluster(articles, params, matrix)
-    grouped = topics(articles, matrix, stories, params)
-    labels = labels_of([[i for k in topic for i in stories[k]] for topic in grouped], len(articles))
+    _, labels = _stories_and_topic_labels(articles)
     subtopics: dict[int, set[str]] = {}
     for doc, label in zip(docs, labels, strict=True):
         subtopics.setdefault(label, set()).add(doc["subtopic"])
