@@ -125,7 +125,7 @@ def features_version() -> str:
     digest = hashlib.sha256(b"features 1")
     for name in ("segment.py", "features.py"):
         try:
-            digest.update(Path(__file__).with_name(name).read_bytes())
+            digest.update((Path(__file__).parent / name).read_bytes())
         except OSError:  # no source files beside the package: features are not stored
             return ""
     return digest.hexdigest()[:16]
@@ -381,9 +381,11 @@ def stories_version() -> str:
     """Names the code that makes stories and summaries from stored articles, as
     :func:`features_version` does for features: work prepared by other code is made anew."""
     digest = hashlib.sha256(b"stories 1" + features_version().encode())
-    for name in ("cluster.py", "dedupe.py", "summarize.py"):
+    # Everything summaries and groupings are made with: the claim models' weights too.
+    made_by = ("cluster.py", "dedupe.py", "summarize.py", "claims.py", "counting.py", "clean.py")
+    for name in (*made_by, "data/claims_model.json", "data/states_model.json"):
         try:
-            digest.update(Path(__file__).with_name(name).read_bytes())
+            digest.update((Path(__file__).parent / name).read_bytes())
         except OSError:  # no source files beside the package: nothing is prepared ahead
             return ""
     return digest.hexdigest()[:16] if features_version() else ""
