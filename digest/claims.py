@@ -288,7 +288,9 @@ def _is_name(surface: str, lower: str, first: bool) -> bool:
     return not first or zipf_frequency(lower, "en") < 4.0
 
 
-@lru_cache(maxsize=50_000)
+# A story's sentences are read again while it is summarised; stories come one after another, so a
+# few thousand readings suffice (each holds its n-gram counts: 50,000 of them took a gigabyte).
+@lru_cache(maxsize=4096)
 def read(text: str) -> Reading:
     """Read a sentence for matching (cached: a story's sentences are read once)."""
     surfaces = _TOKEN.findall(text)
