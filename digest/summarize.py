@@ -242,12 +242,15 @@ def _claims(
     min_shared: int,
     min_ratio: float,
 ) -> np.ndarray:
-    """:func:`same_claim` on 0/1 content-word matrices (same columns) and quoted words."""
-    shared = (texts @ units.T).toarray()
-    smaller = np.minimum(np.diff(texts.indptr)[:, None], np.diff(units.indptr)[None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(smaller > 0, shared / smaller, 0.0)
-    match = (shared >= min_shared) & (ratio >= min_ratio)
+    """:func:`same_claim` on 0/1 content-word matrices (same columns) and quoted words.
+
+    Only the pairs that share a word are looked at (the sparse product's entries): a story of long
+    articles has tens of thousands of units, and dense float matrices of every pair took gigabytes."""
+    shared = (texts @ units.T).tocoo()
+    smaller = np.minimum(np.diff(texts.indptr)[shared.row], np.diff(units.indptr)[shared.col])
+    keep = (shared.data >= min_shared) & (shared.data >= min_ratio * smaller) & (smaller > 0)
+    match = np.zeros((texts.shape[0], units.shape[0]), dtype=bool)
+    match[shared.row[keep], shared.col[keep]] = True
     _quote_matches(text_quotes, unit_quotes, match)
     return match
 
