@@ -34,7 +34,7 @@ from .errors import RenderError
 from .models import Article, Digest, Story
 from .segment import content_terms
 from .store import EditionRecord
-from .summarize import quoted_terms, stating_units
+from .summarize import quoted_terms, shown_sentences, stating_units
 
 log = logging.getLogger(__name__)
 
@@ -161,18 +161,19 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
     the article's sentences are read and compared with all of the texts at once."""
     found: list[str | None] = [None] * len(texts)
     search: list[int] = []
+    sentences = shown_sentences(article)  # as the summary and its citations read them
     for k, text in enumerate(texts):
-        if text in article.sentences:
+        if text in sentences:
             found[k] = _first_words(text, max_words)
         else:
             search.append(k)
-    units = list(article.sentences) + [f"{a} {b}" for a, b in pairwise(article.sentences)]
+    units = list(sentences) + [f"{a} {b}" for a, b in pairwise(sentences)]
     if not search or not units:
         return found
     # the unit the citation decision found, else (a summary made before it) the one sharing most words
     stated = stating_units([texts[k] for k in search], article)
     # a word never spans the space that joins two sentences: a pair's words are its sentences' words
-    unit_terms = [_terms(sentence) for sentence in article.sentences]
+    unit_terms = [_terms(sentence) for sentence in sentences]
     unit_terms += [a | b for a, b in pairwise(unit_terms)]
     unit_quoted = [quoted_terms(unit) for unit in units]
     for unit_found, k in zip(stated, search, strict=True):

@@ -286,13 +286,22 @@ class _Story:
         self.sets = _sets(counts)
         self.articles = articles
         self.quotes = [quoted_terms(s) for article in articles for s in article.sentences]
-        self.texts = [s for article in articles for s in article.sentences]
+        # what is compared for repeats and citations is what the summary says
+        self.texts = [s for article in articles for s in shown_sentences(article)]
 
     def article_of(self, row: int) -> int:
         return int(np.searchsorted(self.first_row, row, side="right")) - 1
 
     def rows(self, candidates: Sequence[Candidate]) -> np.ndarray:
         return np.array([self.first_row[c.article] + c.index for c in candidates], dtype=np.int64)
+
+
+def shown_sentences(article: Article) -> tuple[str, ...]:
+    """The article's sentences as a reader is shown them, in a summary or a citation note: the
+    first without the wire dateline that opens it."""
+    if not article.sentences:
+        return ()
+    return (without_dateline(article.sentences[0]), *article.sentences[1:])
 
 
 def _sets(counts: csr_matrix) -> csr_matrix:
@@ -310,19 +319,14 @@ class _Units:
         sentences = story.sets
         owner: list[int] = []
         firsts: list[int] = []  # each pair of adjacent sentences, by the row of its first sentence
-        pair_quotes: list[set[str]] = []
-        self.texts: list[str] = []
         pairs: list[str] = []
         for number, article in enumerate(story.articles):
-            texts = article.sentences
             start = story.first_row[number]
-            firsts.extend(range(start, start + len(texts) - 1))
-            owner.extend([number] * len(texts))
-            self.texts.extend(texts)
-            pairs.extend(f"{a} {b}" for a, b in pairwise(texts))
-            # A quotation may open in one sentence and close in the next.
-            pair_quotes.extend(quoted_terms(f"{a} {b}") for a, b in pairwise(texts))
-        self.texts.extend(pairs)
+            count = len(article.sentences)
+            firsts.extend(range(start, start + count - 1))
+            owner.extend([number] * count)
+            pairs.extend(f"{a} {b}" for a, b in pairwise(story.texts[start : start + count]))
+        self.texts = story.texts + pairs
         # The words of "a b" are those of a and those of b: no word spans the space.
         first = np.asarray(firsts, dtype=np.int32)
         self.pair_first = first  # each pair's first sentence, by its row
@@ -335,7 +339,8 @@ class _Units:
         self.sets = csr_matrix(vstack([sentences, joined_sets], format="csr"))
         owner.extend(owner[row] for row in firsts)
         self.owner = np.asarray(owner)
-        self.quotes = story.quotes + pair_quotes
+        # A quotation may open in one sentence and close in the next.
+        self.quotes = story.quotes + [quoted_terms(pair) for pair in pairs]
 
 
 def _support(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
@@ -502,9 +507,7 @@ def _candidates(articles: Sequence[Article]) -> list[Candidate]:
     candidates: list[Candidate] = []
     for a, article in enumerate(articles):
         previous: int | None = None  # candidate number of the sentence before, if it is one
-        for i, sentence in enumerate(article.sentences):
-            if i == 0:
-                sentence = without_dateline(sentence)
+        for i, sentence in enumerate(shown_sentences(article)):
             if usable(sentence):
                 candidates.append(Candidate(a, i, sentence))
             elif previous is not None and continues(sentence):
