@@ -843,17 +843,13 @@ def test_the_deadline_is_a_setting(tmp_path):
 
 @pytest.mark.slow
 def test_a_dripping_server_holds_neither_the_daemons_editions_nor_its_stop(dripping, tmp_path):
-    from .test_scheduler import SEED_FILES, Daemon, config
+    from .test_scheduler import mailing_daemon
 
-    config(tmp_path)
-    with (tmp_path / "digest.toml").open("a") as toml:
-        toml.write(
-            f'[email]\nhost = "127.0.0.1"\nport = {dripping.port}\nsecurity = "none"\ntimeout = 1\n'
-            'deadline = 120\nfrom = "digest@example.org"\nto = ["ada@example.org"]\n'
-        )
-    for path in SEED_FILES:
-        shutil.copy(path, tmp_path / "inbox")
-    daemon = Daemon(tmp_path)
+    daemon = mailing_daemon(
+        tmp_path,
+        f'host = "127.0.0.1"\nport = {dripping.port}\nsecurity = "none"\ntimeout = 1\n'
+        'deadline = 120\nfrom = "digest@example.org"\nto = ["ada@example.org"]\n',
+    )
     try:
         daemon.wait_for("inbox: read 5 files as they arrived")
         request = [sys.executable, "-m", "digest", "run", "--via-daemon", "--config", str(tmp_path / "digest.toml")]

@@ -163,6 +163,16 @@ class Daemon:
         return self.process.wait(timeout=120)
 
 
+def mailing_daemon(folder: Path, email: str, at: list[str] | None = None) -> Daemon:
+    """A daemon over the seed articles that mails its editions as the ``[email]`` table says."""
+    config(folder, at)
+    with (folder / "digest.toml").open("a") as toml:
+        toml.write(f"[email]\n{email}")
+    for path in SEED_FILES:
+        shutil.copy(path, folder / "inbox")
+    return Daemon(folder)
+
+
 def config(folder: Path, at: list[str] | None = None, **schedule: object) -> Path:
     lines = [
         f'inbox = "{folder / "inbox"}"',
@@ -339,15 +349,12 @@ def test_via_daemon_without_a_daemon_says_so(tmp_path):
 def test_the_daemon_mails_each_edition_once(tmp_path, smtp):
     server = smtp()
     at, _ = seconds_ahead(8)
-    config(tmp_path, [at])
-    with (tmp_path / "digest.toml").open("a") as toml:
-        toml.write(
-            f'[email]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
-            'from = "Digest <digest@example.org>"\nto = ["ada@example.org", "grace@example.org"]\n'
-        )
-    for path in SEED_FILES:
-        shutil.copy(path, tmp_path / "inbox")
-    daemon = Daemon(tmp_path)
+    daemon = mailing_daemon(
+        tmp_path,
+        f'host = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+        'from = "Digest <digest@example.org>"\nto = ["ada@example.org", "grace@example.org"]\n',
+        [at],
+    )
     try:
         daemon.wait_for("edition job finished")
 
