@@ -4,8 +4,7 @@
 
 The inbox is ``benchmarks/corpus.py``'s (the one ``speed.py`` uses); it is read once into a store
 kept in the corpus cache, and its articles for the edition are pickled there, so later runs only
-cluster. Each repeat runs what ``pipeline._grouping`` runs (vectors, stories, related pairs) and
-the topics; the best time of the repeats is printed, with the number of stories and topics.
+cluster. Each repeat runs what ``pipeline._grouping`` runs (vectors, stories, topics); the best time of the repeats is printed, with the number of stories and topics.
 """
 
 from __future__ import annotations
@@ -64,9 +63,7 @@ def main() -> None:
         params = clustering.ClusterParams()
         matrix = clustering.vectors(articles, params)
         groups = clustering.cluster(articles, params, matrix)
-        clustering.related_pairs(matrix, groups)
-        grouped = getattr(clustering, "topics", None)
-        topics = len(grouped(articles, matrix, groups, params)) if grouped else 0
+        topics = len(clustering.topics(articles, matrix, groups, params))
         best = min(best, time.perf_counter() - started)
         stories = len(groups)
     print(f"{len(articles)} articles: {stories} stories, {topics} topics; grouping {best:.2f} s, best of {args.repeat}")

@@ -329,14 +329,6 @@ def _membership(groups: Sequence[Sequence[int]], n: int) -> csr_matrix:
     return csr_matrix((weights, (group_of, member_rows)), shape=(len(groups), n))
 
 
-def related_pairs(matrix: csr_matrix, groups: Sequence[Sequence[int]], floor: float = 0.15) -> set[tuple[int, int]]:
-    """Pairs of story indexes on a related subject: their centroids of ``vectors`` are at least ``floor`` alike."""
-    if len(groups) < 2:
-        return set()
-    first, second, _ = _pairs_above(_centroids(matrix, groups), floor)
-    return {(int(i), int(j)) for i, j in zip(first, second, strict=True)}
-
-
 def _main_names(articles: Sequence[Article], groups: Sequence[Sequence[int]], share: float) -> csr_matrix:
     """One row per group over the inbox's names: the square root of a name's weight where at least
     ``share`` of the group's articles use it (its main names), else 0. A name's weight, from 0 to 1,
