@@ -4,7 +4,8 @@
 
 The inbox is ``benchmarks/corpus.py``'s (the one ``speed.py`` uses); it is read once into a store
 kept in the corpus cache, and its articles for the edition are pickled there, so later runs only
-cluster. Each repeat runs what ``pipeline._grouping`` runs (vectors, stories, topics); the best time of the repeats is printed, with the number of stories and topics.
+cluster. Each repeat runs what ``pipeline._grouping`` runs (vectors, stories, topics); the best time
+of the repeats is printed, with the number of stories and topics.
 """
 
 from __future__ import annotations
