@@ -779,6 +779,45 @@ def _stating_words(sentence: Reading, unit: Reading) -> tuple[str, ...]:
     return tuple(found)
 
 
+def stating_marks(sentence: str, unit: str) -> list[tuple[str, bool]]:
+    """``unit`` cut into pieces, each marked True where its words state a content word or figure of
+    ``sentence`` as the matcher reads them (a synonym, another form of the word, a figure written in
+    other words: "a quarter of a percentage point" for "25 basis points"); joined, the pieces are ``unit``.
+    """
+    wanted = read(sentence)
+    tokens = list(_TOKEN.finditer(unit))
+    lower = [t.group().lower() for t in tokens]
+    number_keys, in_number = _read_numbers(lower)
+    synonyms = _synonym_key()
+    spans: list[tuple[int, int]] = []
+    for index, (token, word) in enumerate(zip(tokens, lower, strict=True)):
+        key = number_keys[index]
+        if key is not None:
+            if key not in wanted.numbers:
+                continue
+            last = index
+            while last + 1 < len(tokens) and in_number[last + 1] and number_keys[last + 1] is None:
+                last += 1
+            spans.append((token.start(), tokens[last].end()))
+        elif not in_number[index] and word not in STOP_WORDS and len(word) > 1:
+            plain = stem(word)
+            if synonyms.get(plain, plain) in wanted.keys:
+                spans.append((token.start(), token.end()))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in spans:
+        if pieces and pieces[-1][1] and start >= at and not unit[at:start].strip():
+            pieces[-1] = (pieces[-1][0] + unit[at:end], True)  # neighbouring marked words: one mark
+        else:
+            if start > at:
+                pieces.append((unit[at:start], False))
+            pieces.append((unit[start:end], True))
+        at = max(at, end)
+    if at < len(unit):
+        pieces.append((unit[at:], False))
+    return pieces
+
+
 def stated_by(sentence: str, article_sentences: Sequence[str], strict: bool = False) -> Evidence | None:
     """The article sentence, or pair of adjacent sentences, that best states ``sentence``, or None.
 

@@ -187,6 +187,16 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
     return found
 
 
+def marked(sentence: str, note: str) -> Markup:
+    """``note`` (what a cited article says) with the words that state ``sentence`` in ``<mark>``."""
+    from .claims import stating_marks
+
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(piece) if stating else escape(piece)
+        for piece, stating in stating_marks(sentence, note)
+    )
+
+
 @dataclass(frozen=True)
 class SourceEntry:
     number: int
@@ -208,7 +218,7 @@ class SourceEntry:
 class Citation:
     entry: SourceEntry
     pop_id: str  # id of the note showing the cited words (HTML)
-    words: str | None  # what the cited article says
+    words: Markup | None  # what the cited article says, the words that state the sentence marked
 
 
 @dataclass(frozen=True)
@@ -355,11 +365,15 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
         for index, (texts, cited, owners) in enumerate(groups, start=1):
             citations = []
             for entry in cited:
-                said: str | None = None
+                said: Markup | None = None
                 if notes is not None:
                     key = entry.article.id
-                    found = (notes[key, text, owner == key] for text, owner in zip(texts, owners, strict=True))
-                    said = " … ".join(dict.fromkeys(f for f in found if f)) or None
+                    shown: dict[str, Markup] = {}
+                    for text, owner in zip(texts, owners, strict=True):
+                        note = notes[key, text, owner == key]
+                        if note and note not in shown:
+                            shown[note] = escape(note) if owner == key else marked(text, note)
+                    said = Markup(" … ").join(shown.values()) or None
                 citations.append(Citation(entry, f"{anchor}-p{index}-c{entry.number}", said))
             paragraphs.append(Paragraph(" ".join(texts), citations))
         related = [(anchors[r], titles[r]) for r in story.related if r in anchors]

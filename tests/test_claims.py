@@ -19,6 +19,7 @@ from digest.claims import (
     same_claim,
     stated_by,
     stated_by_many,
+    stating_marks,
 )
 
 RISE = (
@@ -171,3 +172,20 @@ def test_the_bit_parallel_subsequence_is_the_textbook_one():
         a = [draw.choice("abcdef") for _ in range(draw.randint(0, 70))]
         b = [draw.choice("abcdef") for _ in range(draw.randint(0, 70))]
         assert _lcs(a, b) == textbook(a, b)
+
+
+def test_stating_marks_cut_the_unit_and_mark_what_states_the_sentence():
+    sentence = "The central bank raised its main rate by 25 basis points to 4.5% on Thursday."
+    unit = (
+        "On Thursday the bank lifted its main rate by a quarter of a percentage point to 4.5 per cent, "
+        "surprising markets."
+    )
+    pieces = stating_marks(sentence, unit)
+    assert "".join(piece for piece, _ in pieces) == unit
+    marked = [piece for piece, stating in pieces if stating]
+    # figures written in other words, a synonym of the verb, the same words
+    assert "quarter of a percentage point" in marked and "4.5 per cent" in marked
+    assert any("lifted" in piece for piece in marked) and "Thursday" in marked
+    assert not any("surprising" in piece or "markets" in piece for piece in marked)
+    # another figure is not marked
+    assert not any(stating for piece, stating in stating_marks(sentence, "It cut by 50 basis points.") if "50" in piece)

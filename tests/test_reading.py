@@ -189,6 +189,20 @@ def test_html_notes_show_the_cited_articles_own_words(tree, seed_digest):
         assert all(part.removesuffix(" …") in " ".join(article.sentences) for part in said.split(" … "))
 
 
+def test_html_notes_mark_the_words_that_state_the_sentence(tree, seed_digest):
+    """In another article's note, the words that state the summary sentence are marked, and only words
+    of the note; a note quoting the sentence's own article marks nothing (all of it is the sentence)."""
+    marks = tree.xpath("//span[@class='note-words']/mark")
+    assert marks, "other articles' notes mark the words that state the sentence"
+    for mark in marks:
+        note = flat(mark.getparent().text_content())
+        assert flat(mark.text_content()) in note and flat(mark.text_content()) != note
+    # a note that is a summary sentence itself quotes the sentence's own article: nothing to mark
+    summary = {flat(s.text) for story in seed_digest.stories[:FULL] for s in story.summary}
+    own = [n for n in tree.xpath("//span[@class='note-words']") if flat(n.text_content()) in summary]
+    assert own and not any(n.xpath("./mark") for n in own)
+
+
 def test_html_is_self_contained(tree):
     assert not tree.xpath("//script | //link | //img | //iframe | //object | //embed | //video | //audio")
     assert not tree.xpath("//@src | //@srcset")
