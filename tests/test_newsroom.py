@@ -68,3 +68,13 @@ def test_titles_are_a_neutral_headline_of_the_story(edition: dict[str, Any]) -> 
         (made,) = [s for s in edition["stories"] if _files(s) == set(story["files"])]
         neutral = {a["title"] for a in made["articles"] if Path(a["path"]).name in story["neutral_title_files"]}
         assert made["title"] in neutral, story["name"]
+
+
+def test_a_topic_never_gathers_stories_of_different_subjects(edition: dict[str, Any]) -> None:
+    """The town's rail crash, its cup final and its new tunnel share places, not a subject: no topic joins
+    stories an editor files under different topics (joining every story of a topic is not yet asked)."""
+    subject_of = {file: story["topic"] for story in expected()["stories"] for file in story["files"]}
+    by_id = {story["id"]: story for story in edition["stories"]}
+    for topic in edition["topics"]:
+        subjects = {subject_of[f] for s in topic["stories"] for f in _files(by_id[s]) if f != NEWSLETTER}
+        assert len(subjects) <= 1, topic["title"]
