@@ -47,6 +47,15 @@ _ABOUT_COVERAGE = re.compile(
     r"(?:reporting|reported|saying|suggesting|claiming)\b",
     re.I,
 )
+# Words by which an outlet judges rather than reports ("a baffling penalty decision", "robbed"): a
+# sentence using one in its own voice, not quoting or reporting someone, is that outlet's slant.
+_SLANTED = re.compile(
+    r"\b(?:baffling|bizarre|shocking|shameful|disgraceful|disgrace|outrageous|scandalous|appalling|atrocious|"
+    r"absurd|ludicrous|farcical|pathetic|disgusting|despicable|heartbreaking|heartbreak|robbed|travesty|fiasco|"
+    r"debacle|shambles|saddest|cruelly|magnificent|sensational|glorious|incompetent|hapless|woeful|inexplicable|"
+    r"so-called|shameless|dastardly|heroic|jubilant|mercifully|sadly|tragically|thankfully)\b",
+    re.I,
+)
 _FINAL = re.compile(r"[.!…][\"'”’)\]]*$")
 # A quotation does not hold another opening mark: a run of "“" is not scanned again from each one.
 _QUOTED = re.compile(r"[“\"]([^“”\"]{8,})[”\"]")
@@ -84,6 +93,8 @@ def _flaw(sentence: str) -> str | None:
         return "context"
     if _ABOUT_COVERAGE.match(sentence):
         return "coverage"
+    if _SLANTED.search(_QUOTED.sub(" ", sentence)) and not _ATTRIBUTION.search(sentence):
+        return "slant"
     return None
 
 

@@ -224,3 +224,14 @@ def test_the_citation_note_shows_the_words_that_state_the_sentence_not_a_near_mi
     assert supporting_sentence(sentence, article, own=False) == stating
     other = Article("c", "/c.txt", None, None, None, None, sentences[1:2], sentences[1:2])
     assert stating_units([sentence], other) == [None]
+
+
+def test_an_outlets_own_judgement_is_no_summary_sentence_but_a_reported_one_is():
+    slanted = (
+        "On the saddest day this town has known, Harwick Athletic came within two minutes of a win, only "
+        "for a baffling penalty decision to hand the cup to Portwell Rovers."
+    )
+    assert not usable(slanted)
+    assert usable("Athletic manager Ruth Kelleway said the penalty decision was baffling and cruel.")
+    assert usable('The league said on Friday it would review the "baffling" penalty decision next week.')
+    assert usable("Portwell Rovers won the cup with a penalty two minutes from time on Thursday.")
