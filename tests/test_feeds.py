@@ -79,7 +79,7 @@ def atom(base: str) -> bytes:
     entries = "".join(
         f"""<entry><title>{STORIES[k][0]}</title><id>tag:news.test,2024:{k}</id>
 <link href="{base}/pages/{k}.html"/><updated>2024-03-05T09:00:00Z</updated>
-<summary>{STORIES[k][1].split('. ')[0]}.</summary></entry>"""
+<summary>{STORIES[k][1].split(". ")[0]}.</summary></entry>"""
         for k in ("vaccine", "orchestra")
     )
     return (
@@ -257,9 +257,9 @@ def test_rss_atom_and_json_feed_items_are_written_once_across_fetches_and_a_rest
     assert volcano["source"] == "Island Post" and volcano["url"] == "http://news.test/volcano"
     assert volcano["published"] == "2024-03-05T08:00:00+00:00"
     # Atom with summaries only, full_text: the linked pages, saved as pages
-    assert {n for n in names if n.startswith("continental-wire/")} == {
-        n for n in names if n.endswith(".html")
-    } and sum(n.endswith(".html") for n in names) == 2
+    assert {n for n in names if n.startswith("continental-wire/")} == {n for n in names if n.endswith(".html")} and sum(
+        n.endswith(".html") for n in names
+    ) == 2
     # JSON Feed (served gzipped)
     glacier = json.loads(next(p for p in files if p.name.startswith("glacier")).read_text())
     assert glacier["text"] == STORIES["glacier"][1] and glacier["published"] == "2024-03-06T10:00:00+01:00"
@@ -323,9 +323,7 @@ def test_a_feed_that_did_not_change_answers_304_and_writes_nothing(tmp_path, ser
 def test_requests_to_one_host_are_limited_and_spaced(tmp_path, server):
     server.items.update({f"/f{n}.xml": ["tram"] for n in range(6)})
     feeds = [FeedSettings(f"{server.base}/f{n}.xml", name=f"f{n}") for n in range(6)]
-    settings = replace(
-        feed_settings(tmp_path, server, *feeds), fetch=replace(FAST, per_host=1, delay_seconds=0.1)
-    )
+    settings = replace(feed_settings(tmp_path, server, *feeds), fetch=replace(FAST, per_host=1, delay_seconds=0.1))
     started = time.monotonic()
     assert all(o.error is None for o in fetch_feeds(settings))
     assert server.most_at_once == 1
@@ -364,8 +362,17 @@ def test_billion_laughs_is_refused_by_a_small_fast_process(tmp_path, server):
         "print(done.stdout + done.stderr)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe, "--config", str(config), "--inbox", str(tmp_path / "inbox"),
-         "--output", str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-c",
+            probe,
+            "--config",
+            str(config),
+            "--inbox",
+            str(tmp_path / "inbox"),
+            "--output",
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -425,9 +432,7 @@ def test_bad_feed_settings_are_one_line(tmp_path, text, message):
 
 
 def digest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
+    return subprocess.run([sys.executable, "-m", "digest", *args], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 def test_cli_add_import_list_fetch_export_status_and_an_edition(tmp_path, server):
@@ -475,3 +480,43 @@ def test_cli_add_import_list_fetch_export_status_and_an_edition(tmp_path, server
     assert titles == sorted(STORIES[k][0] for k in ("volcano", "tram", "glacier"))
     sources = {a["source"] for story in edition["stories"] for a in story["articles"]}
     assert sources == {"Island Post", "Wire"}  # the names given by add and by the OPML file
+
+
+def test_doctor_checks_each_feed_and_the_maildir(tmp_path, server):
+    from digest.config import MailSettings
+    from digest.doctor import check_feeds
+
+    settings = replace(
+        feed_settings(
+            tmp_path,
+            server,
+            FeedSettings(f"{server.base}/rss.xml", name="Island Post"),
+            FeedSettings(f"{server.base}/x"),
+        ),
+        mail=MailSettings(tmp_path / "Mail"),
+    )
+    checks = list(check_feeds(settings))
+    assert [(c.area, c.status) for c in checks] == [("feeds", "ok"), ("feeds", "fail"), ("mail", "fail")]
+    assert "Island Post: answers, 2 items" in checks[0].detail and "HTTP 404" in checks[1].detail
+    assert "does not exist" in checks[2].detail and "[mail] maildir" in checks[2].fix
+    assert not (tmp_path / "inbox" / "feeds").exists()  # doctor writes nothing
+
+
+def test_the_daemon_fetch_job_logs_failures_and_goes_on(tmp_path, server, caplog):
+    from digest.config import MailSettings
+    from digest.scheduler import Daemon
+
+    settings = replace(
+        feed_settings(
+            tmp_path, server, FeedSettings(f"{server.base}/error.xml"), FeedSettings(f"{server.base}/rss.xml")
+        ),
+        mail=MailSettings(tmp_path / "no-maildir"),
+    )
+    daemon = Daemon(settings)
+    with caplog.at_level("INFO", logger="digest"):
+        daemon.fetch_sources()
+        daemon.fetch_sources()  # not due again: nothing is fetched twice within fetch_minutes
+    assert len(written(settings.inbox)) == 2
+    assert sum("/rss.xml" in path for path, _ in server.requests) == 1
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("failed: HTTP 500" in m for m in messages) and any("no-maildir does not exist" in m for m in messages)
