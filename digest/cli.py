@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest",
         description="Turn a folder of news articles into a daily digest: stories across sources, each "
-        "with a short summary whose every sentence is quoted from, and cites, its articles.",
+        "with a short summary whose every sentence is quoted from, and cites, its articles. 'digest feeds' "
+        "fills the folder from news feeds and e-mail newsletters.",
         epilog=EPILOG,
         formatter_class=_Formatter,
     )
@@ -168,7 +169,8 @@ Runs in the foreground and logs to stderr (and to log_file if set). SIGTERM or
 Ctrl-C stops it after the edition in progress. 'digest run' keeps working
 beside it (the two never write an edition at the same time), and
 'digest run --via-daemon' (or SIGUSR1) asks the daemon for an edition now.
-Only one daemon runs per store.""",
+Only one daemon runs per store. It also fetches the feeds ('digest feeds') every
+fetch_minutes and writes the new messages of the [mail] Maildir into the inbox.""",
         epilog=EPILOG,
         formatter_class=_Formatter,
     )
