@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest",
         description="Turn a folder of news articles into a daily digest: stories across sources, each "
-        "with a short summary whose every sentence is quoted from, and cites, its articles.",
+        "with a short summary whose every sentence is quoted from, and cites, its articles. 'digest feeds' "
+        "fills the folder from news feeds and e-mail newsletters.",
         epilog=EPILOG,
         formatter_class=_Formatter,
     )
@@ -168,7 +169,8 @@ Runs in the foreground and logs to stderr (and to log_file if set). SIGTERM or
 Ctrl-C stops it after the edition in progress. 'digest run' keeps working
 beside it (the two never write an edition at the same time), and
 'digest run --via-daemon' (or SIGUSR1) asks the daemon for an edition now.
-Only one daemon runs per store.""",
+Only one daemon runs per store. It also fetches the feeds ('digest feeds') every
+fetch_minutes and writes the new messages of the [mail] Maildir into the inbox.""",
         epilog=EPILOG,
         formatter_class=_Formatter,
     )
@@ -266,7 +268,47 @@ Only one daemon runs per store.""",
     _add_location_flags(backup)
     _add_output_flags(backup)
     backup.add_argument("--to", type=Path, metavar="FILE", help="where to write the copy (a file, or a folder)")
+    _add_feeds_parser(commands)
     return parser
+
+
+def _add_feeds_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    feeds = commands.add_parser(
+        "feeds",
+        help="news feeds and newsletters that fill the inbox",
+        description="Subscribe to news feeds (RSS, Atom, JSON Feed) and fetch their new items into "
+        "INBOX/feeds/<feed>/, and the newsletters of the [mail] maildir into INBOX/newsletters/<sender>/, "
+        "each item once. 'digest serve' fetches every fetch_minutes (default 60); feeds may also be listed "
+        "as [[feeds]] in digest.toml.",
+        epilog=EPILOG,
+        formatter_class=_Formatter,
+    )
+    actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="subscribe to a feed", formatter_class=_Formatter)
+    add.add_argument("url", metavar="URL", help="the feed's address (http:// or https://)")
+    add.add_argument("--name", help="the feed's name, shown as the articles' source (default: the feed's title)")
+    add.add_argument(
+        "--full-text",
+        action="store_true",
+        help="fetch each item's page and read it whole (for feeds that carry only a teaser)",
+    )
+    opml_in = actions.add_parser("import", help="subscribe to the feeds of an OPML file", formatter_class=_Formatter)
+    opml_in.add_argument("file", type=Path, metavar="FILE")
+    actions.add_parser("export", help="print the subscriptions as OPML", formatter_class=_Formatter)
+    actions.add_parser("list", help="each feed: last fetch, new items, error", formatter_class=_Formatter)
+    actions.add_parser(
+        "fetch",
+        help="fetch every feed and read the Maildir now",
+        description="Fetch every feed now (whatever its cadence) and write its new items into the inbox, "
+        "then the new messages of the [mail] maildir; one line per feed. Exits 1 if a feed or the Maildir "
+        "failed (the others are fetched all the same).",
+        formatter_class=_Formatter,
+    )
+    remove = actions.add_parser("remove", help="unsubscribe from a feed", formatter_class=_Formatter)
+    remove.add_argument("url", metavar="URL")
+    for action in actions.choices.values():
+        _add_location_flags(action)
+        _add_output_flags(action)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -447,13 +489,83 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"set aside:        {plural(len(report.quarantined), 'file')}")
     for path, reason in report.quarantined:
         print(printable(f"  {path}: {reason}"))
+    _print_feed_status(settings)
     return 0
+
+
+def _print_feed_status(settings: Settings) -> None:
+    from .feeds import feed_states
+
+    feeds = feed_states(settings)
+    if not feeds:
+        return
+    failing = [feed for feed in feeds if feed.error]
+    print(f"feeds:            {plural(len(feeds), 'feed')}, {len(failing)} failing at the last fetch")
+    for feed in failing:
+        print(printable(f"  {feed.name or feed.url}: {feed.error}"))
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
     from .store import backup_store
 
     print(backup_store(_settings(args).store_path, args.to))
+    return 0
+
+
+def _cmd_feeds(args: argparse.Namespace) -> int:
+    from .feeds import add_feed, feed_states, fetch_feeds, import_opml, opml_text
+    from .newsletters import read_maildir
+
+    settings = _settings(args)
+    action = args.feeds_command
+    if action == "add":
+        new = add_feed(settings, args.url, args.name, args.full_text)
+        print(f"{'subscribed to' if new else 'updated'} {printable(args.name or args.url)}")
+    elif action == "remove":
+        from .store import Store
+
+        if any(feed.url == args.url for feed in settings.feeds):
+            raise ConfigError(f"{args.url} is listed in [[feeds]] of {settings.config_path}; remove it there")
+        with Store(settings.store_path) as store:
+            if not store.remove_feed(args.url):
+                raise ConfigError(f"not subscribed to {args.url}; 'digest feeds list' shows the feeds")
+        print(f"unsubscribed from {printable(args.url)}")
+    elif action == "import":
+        added, known = import_opml(settings, args.file)
+        print(f"subscribed to {plural(added, 'feed')} ({known} already subscribed)")
+    elif action == "export":
+        sys.stdout.write(opml_text(feed_states(settings)))
+    elif action == "list":
+        feeds = feed_states(settings)
+        for feed in feeds:
+            print(printable(f"{feed.name or feed.url}  {feed.url}{'  (full text)' if feed.full_text else ''}"))
+            if feed.last_fetch is None:
+                print("  not fetched yet")
+                continue
+            print(f"  last fetch {feed.last_fetch}: {plural(feed.new_items, 'new item')}")
+            if feed.error:
+                print(printable(f"  error: {feed.error}"))
+        if not feeds:
+            print("no feeds; add one with 'digest feeds add URL' or [[feeds]] in digest.toml")
+    else:  # fetch
+        outcomes = fetch_feeds(settings)
+        failed = 0
+        for outcome in outcomes:
+            if outcome.error:
+                failed += 1
+                print(printable(f"failed   {outcome.name}: {outcome.error}"))
+            else:
+                count = sum(1 for _, path in outcome.written if path)
+                shown = "not modified" if outcome.not_modified else f"{count} new"
+                print(printable(f"ok       {outcome.name}: {shown}"))
+        mail = read_maildir(settings)
+        if mail is not None:
+            failed += 1 if mail.error else 0
+            state = f"failed   {mail.error}" if mail.error else f"ok       {plural(mail.written, 'new message')}"
+            print(printable(f"{state} (newsletters, {mail.folder})"))
+        if failed:
+            print(f"digest: {plural(failed, 'source')} failed; see above", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -465,6 +577,7 @@ COMMANDS = {
     "summarize": _cmd_summarize,
     "status": _cmd_status,
     "backup": _cmd_backup,
+    "feeds": _cmd_feeds,
 }
 
 

@@ -86,6 +86,34 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """One ``[[feeds]]`` entry: a news feed whose items are written into the inbox."""
+
+    url: str
+    name: str | None = None
+    full_text: bool = False  # fetch each item's linked page (for feeds that carry only a teaser)
+    fetch_minutes: float | None = None  # this feed's own cadence; None: the top-level fetch_minutes
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """``[fetch]``: how feeds are fetched over HTTP."""
+
+    timeout: float = 30.0  # seconds for one whole response (connect, headers and body)
+    max_mb: float = 10.0  # a larger response is refused, counted while it streams in (after gzip)
+    max_redirects: int = 5
+    per_host: int = 2  # requests at once to one host
+    delay_seconds: float = 1.0  # between two requests to one host
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """``[mail]``: a Maildir folder of newsletters, each message written into the inbox once."""
+
+    maildir: Path | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     inbox: Path = Path("inbox")
     output: Path = Path("output")
@@ -99,6 +127,10 @@ class Settings:
     config_path: Path | None = None
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     email: EmailSettings | None = None
+    feeds: tuple[FeedSettings, ...] = ()
+    fetch_minutes: float = 60.0  # how often digest serve fetches the feeds and reads the Maildir
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    mail: MailSettings | None = None
 
     @property
     def store_path(self) -> Path:
@@ -143,7 +175,11 @@ _TOP_KEYS: dict[str, type] = {
     "pdf": bool,
     "max_file_mb": float,
     "log_file": Path,
+    "fetch_minutes": float,
 }
+
+
+_TABLES = ("schedule", "email", "feeds", "fetch", "mail")
 
 
 def _coerce(where: str, value: Any, kind: type) -> Any:
@@ -292,6 +328,86 @@ def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSetting
     return settings
 
 
+def check_feed_url(where: str, value: Any) -> str:
+    """``value`` if it is an http(s) address, or a ConfigError saying why not."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be a feed address like 'https://example.org/rss.xml', not {value!r}")
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: {url!r} is not an http:// or https:// address")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ConfigError(f"{where}: {url!r} contains spaces or control characters")
+    return url
+
+
+def _feeds_from(data: Any, where: str) -> tuple[FeedSettings, ...]:
+    """The [[feeds]] array of tables."""
+    if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
+        raise ConfigError(f"{where} must be written as [[feeds]] tables, each with url = '...'")
+    known = {f.name for f in fields(FeedSettings)}
+    feeds: list[FeedSettings] = []
+    for number, entry in enumerate(data, start=1):
+        here = f"{where}[{number}]"
+        for key in entry:
+            if key not in known:
+                raise ConfigError(f"unknown setting {here}.{key}; known: {', '.join(sorted(known))}")
+        if "url" not in entry:
+            raise ConfigError(f"{here} has no url; give url = 'https://...' for each [[feeds]]")
+        values: dict[str, Any] = {"url": check_feed_url(f"{here}.url", entry["url"])}
+        if "name" in entry:
+            values["name"] = _coerce(f"{here}.name", entry["name"], str).strip() or None
+        if "full_text" in entry:
+            values["full_text"] = _coerce(f"{here}.full_text", entry["full_text"], bool)
+        if "fetch_minutes" in entry:
+            values["fetch_minutes"] = _coerce(f"{here}.fetch_minutes", entry["fetch_minutes"], float)
+        feeds.append(FeedSettings(**values))
+    return tuple(feeds)
+
+
+def _fetch_from(data: Mapping[str, Any], where: str) -> FetchSettings:
+    known = {f.name for f in fields(FetchSettings)}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"unknown setting {where}.{key}; known: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key in ("timeout", "max_mb"):
+        if key in data:
+            values[key] = _coerce(f"{where}.{key}", data[key], float)
+    for key in ("max_redirects", "per_host"):
+        if key in data:
+            number = data[key]
+            if isinstance(number, bool) or not isinstance(number, int) or number < (0 if key == "max_redirects" else 1):
+                least = "0" if key == "max_redirects" else "1"
+                raise ConfigError(f"{where}.{key} must be a whole number, {least} or more, not {number!r}")
+            values[key] = number
+    if "delay_seconds" in data:
+        delay = data["delay_seconds"]
+        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+            raise ConfigError(f"{where}.delay_seconds must be a number of seconds, 0 or more, not {delay!r}")
+        values["delay_seconds"] = float(delay)
+    return FetchSettings(**values)
+
+
+def _mail_from(data: Mapping[str, Any], where: str, base: Path) -> MailSettings:
+    for key in data:
+        if key == "imap":
+            raise ConfigError(
+                f"{where}.imap is not supported by this version; have your mail delivered into a Maildir "
+                "and set maildir = '~/Mail/News' (see 'Filling the inbox' in the README)"
+            )
+        if key != "maildir":
+            raise ConfigError(f"unknown setting {where}.{key}; known: maildir")
+    if "maildir" not in data:
+        raise ConfigError(f"{where} needs maildir = 'path/to/Maildir'")
+    return MailSettings(maildir=base / _coerce(f"{where}.maildir", data["maildir"], Path))
+
+
 def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
     """The config file to read: --config, else $DIGEST_CONFIG, else ./digest.toml if present."""
     if explicit:
@@ -316,6 +432,9 @@ def load_settings(
     path = find_config(config, env)
     schedule = ScheduleSettings()
     email: EmailSettings | None = None
+    feeds: tuple[FeedSettings, ...] = ()
+    fetch = FetchSettings()
+    mail: MailSettings | None = None
     if path is not None:
         data = _read_toml(path)
         base = path.resolve().parent
@@ -328,6 +447,15 @@ def load_settings(
                 if not isinstance(value, dict):
                     raise ConfigError(f"{path}: [email] must be a table")
                 email = _email_from(value, "email", base)
+            elif key == "feeds":
+                feeds = _feeds_from(value, "feeds")
+            elif key in ("fetch", "mail"):
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{path}: [{key}] must be a table")
+                if key == "fetch":
+                    fetch = _fetch_from(value, "fetch")
+                else:
+                    mail = _mail_from(value, "mail", base)
             elif key in _TOP_KEYS:
                 coerced = _coerce(f"{path.name}: {key}", value, _TOP_KEYS[key])
                 if isinstance(coerced, Path) and not coerced.is_absolute():
@@ -335,7 +463,7 @@ def load_settings(
                 values[key] = coerced
             else:
                 raise ConfigError(
-                    f"{path}: unknown setting {key!r}; known: {', '.join(sorted([*_TOP_KEYS, 'schedule', 'email']))}"
+                    f"{path}: unknown setting {key!r}; known: {', '.join(sorted([*_TOP_KEYS, *_TABLES]))}"
                 )
     for key, kind in _TOP_KEYS.items():
         name = f"DIGEST_{key.upper()}"
@@ -353,6 +481,6 @@ def load_settings(
             values[key] = _coerce(f"--{key.replace('_', '-')}", value, _TOP_KEYS[key])
         else:
             raise ConfigError(f"unknown setting {key!r}")
-    settings = Settings(config_path=path, schedule=schedule, email=email, **values)
+    settings = Settings(config_path=path, schedule=schedule, email=email, feeds=feeds, fetch=fetch, mail=mail, **values)
     settings.tz  # noqa: B018 - validates the timezone name now, not in the middle of a run
     return settings

@@ -238,12 +238,47 @@ def check_email(settings: Settings, env: dict[str, str] | None = None) -> Iterat
     yield _ok("e-mail", f"connected to {where} ({email.security}{login}); nothing was sent")
 
 
+def check_feeds(settings: Settings) -> Iterator[Check]:
+    """Each feed answers with a feed (fetched, not written anywhere); the Maildir can be read."""
+    from .feeds import FetchError, HostGate, http_get, make_client, parse_feed
+    from .newsletters import maildir_problem
+
+    feeds: dict[str, str] = {feed.url: feed.name or feed.url for feed in settings.feeds}
+    if settings.store_path.exists():
+        with contextlib.suppress(sqlite3.Error):
+            db = sqlite3.connect(f"file:{settings.store_path}?mode=ro", uri=True, timeout=10)
+            try:
+                for url, name in db.execute("SELECT url, name FROM feeds"):
+                    feeds.setdefault(url, name or url)
+            finally:
+                db.close()
+    if not feeds:
+        yield _ok("feeds", "none subscribed")
+    gate = HostGate(settings.fetch.per_host, settings.fetch.delay_seconds)
+    with make_client(settings.fetch) as client:
+        for url, name in feeds.items():
+            try:
+                parsed = parse_feed(http_get(client, gate, url, settings.fetch).body)
+            except FetchError as exc:
+                yield Check("feeds", "fail", f"{name}: {exc}", f"check the address {url}, or remove the feed")
+            else:
+                yield _ok("feeds", f"{name}: answers, {plural(len(parsed.items), 'item')}")
+    if settings.mail is not None and settings.mail.maildir is not None:
+        problem = maildir_problem(settings.mail.maildir)
+        if problem:
+            text, _, fix = problem.partition("; ")
+            yield Check("mail", "fail", text, fix)
+        else:
+            yield _ok("mail", f"the Maildir {settings.mail.maildir} can be read")
+
+
 CHECKS: tuple[Callable[[Settings], Iterator[Check]], ...] = (
     check_config,
     check_folders,
     check_store,
     check_fonts,
     check_email,
+    check_feeds,
 )
 
 

@@ -220,7 +220,9 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
             published = parsedate_to_datetime(str(message["date"])).isoformat()  # with its time of day
     except (ValueError, TypeError, IndexError, AttributeError):
         subject = source = published = None
-    body = message.get_body(preferencelist=("plain", "html"))
+    # A newsletter's HTML part shows its stories' headings, which its plain-text part may have lost.
+    newsletter = bool(message.get("list-unsubscribe") or message.get("list-id"))
+    body = message.get_body(preferencelist=("html", "plain") if newsletter else ("plain", "html"))
     if body is None:
         return []
     try:
@@ -230,6 +232,11 @@ def _from_email(path: str, data: bytes) -> list[RawDoc]:
         content = decode_bytes(payload) if isinstance(payload, bytes) else None
     if not isinstance(content, str) or not content.strip():
         return []
+    if newsletter:  # one article per story, greeting, sign-off, footer and sponsors left out
+        from .newsletters import newsletter_docs
+
+        html = body.get_content_subtype() == "html"
+        return newsletter_docs(path, content, html=html, title=subject, source=source, published=published)
     if body.get_content_subtype() == "html":
         docs = _from_html(path, content)
         return [

@@ -393,7 +393,8 @@ class Daemon:
         grace = int(self.schedule.catch_up_days * 86400)
         scheduler = BackgroundScheduler(
             jobstores={"default": store, "memory": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(max_workers=1)},  # one edition at a time
+            # one edition at a time; fetching feeds and mail beside it, in a thread of its own
+            executors={"default": ThreadPoolExecutor(max_workers=1), "fetch": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
             timezone=self.tz,
         )
@@ -422,9 +423,56 @@ class Daemon:
                     _when(missed),
                     _ago(late),
                 )
+        self._schedule_fetching()
         scheduler.resume()
         upcoming = self.trigger.get_next_fire_time(None, now)
         log.info("editions %s (%s); next at %s", describe_schedule(self.schedule), self.tz, _when(upcoming))
+
+    def _schedule_fetching(self) -> None:
+        """Fetch the feeds and read the Maildir now, then every minute that a feed or the Maildir may be due."""
+        cadences = [self.settings.fetch_minutes, *(f.fetch_minutes for f in self.settings.feeds if f.fetch_minutes)]
+        self.scheduler.add_job(
+            self.fetch_sources,
+            "interval",
+            minutes=min(cadences),
+            next_run_time=datetime.now(self.tz),
+            id="fetch",
+            jobstore="memory",
+            executor="fetch",
+            misfire_grace_time=None,
+        )
+
+    def fetch_sources(self) -> None:
+        """Fetch the feeds that are due and read the Maildir into the inbox (the watcher reads what comes).
+        A failure is logged, feed by feed; it never stops the daemon."""
+        from .feeds import fetch_feeds
+        from .newsletters import read_maildir
+
+        started = time.monotonic()
+        try:
+            outcomes = fetch_feeds(self.settings, due_only=True)
+        except DigestError as exc:
+            log.error("fetching the feeds failed: %s", exc)
+            outcomes = []
+        except Exception:
+            log.exception("fetching the feeds failed with an unexpected error")
+            outcomes = []
+        if outcomes:
+            new = sum(1 for o in outcomes for _, path in o.written if path)
+            failed = sum(1 for o in outcomes if o.error)
+            log.info(
+                "feeds fetched in %.1f s: %s, %s, %d failed",
+                time.monotonic() - started,
+                plural(len(outcomes), "feed"),
+                plural(new, "new item"),
+                failed,
+            )
+        try:
+            read_maildir(self.settings)
+        except DigestError as exc:
+            log.error("reading the Maildir failed: %s", exc)
+        except Exception:
+            log.exception("reading the Maildir failed with an unexpected error")
 
     def _last_missed_run(self, job: Any, now: datetime) -> datetime | None:
         """The latest time the stored job should have run before ``now``, if it did not."""

@@ -96,6 +96,32 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     );
     """,
+    # 5: news feeds subscribed to (by 'digest feeds add' or import, or [[feeds]] of digest.toml) with
+    # the state of their last fetch, and the ledger of items already written into the inbox, from a
+    # feed or a Maildir (``source``: the feed's address or 'maildir:<folder>'), so that none is
+    # written twice, also after a restart
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        name TEXT,
+        full_text INTEGER NOT NULL DEFAULT 0,
+        origin TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetch TEXT,
+        last_ok TEXT,
+        new_items INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE TABLE fetched (
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        path TEXT,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -197,6 +223,22 @@ class EditionRecord:
     stories: int
     articles: int
     outputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """A subscribed feed and how its last fetch went (``error`` is None when it went well)."""
+
+    url: str
+    name: str | None
+    full_text: bool
+    origin: str  # 'cli' | 'opml' | 'config'
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch: str | None = None
+    last_ok: str | None = None
+    new_items: int = 0
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -497,6 +539,86 @@ class Store:
         return EditionRecord(
             row["date"], row["generated_at"], row["stories"], row["articles"], json.loads(row["outputs"])
         )
+
+    # feeds and fetched items ---------------------------------------------------------------
+    def feeds(self) -> list[FeedRecord]:
+        rows = self.db.execute("SELECT * FROM feeds ORDER BY COALESCE(name, url), url").fetchall()
+        return [
+            FeedRecord(
+                r["url"],
+                r["name"],
+                bool(r["full_text"]),
+                r["origin"],
+                r["etag"],
+                r["last_modified"],
+                r["last_fetch"],
+                r["last_ok"],
+                r["new_items"],
+                r["error"],
+            )
+            for r in rows
+        ]
+
+    def add_feed(self, url: str, name: str | None, full_text: bool, origin: str, now: str) -> bool:
+        """Subscribe to a feed; one already known gets the new name and full_text. True if it is new."""
+        with self.transaction() as db:
+            known = db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone() is not None
+            db.execute(
+                "INSERT INTO feeds (url, name, full_text, origin, added_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET name = COALESCE(excluded.name, feeds.name), "
+                "full_text = excluded.full_text",
+                (url, name, int(full_text), origin, now),
+            )
+        return not known
+
+    def remove_feed(self, url: str) -> bool:
+        """Unsubscribe (the items already fetched stay in the ledger). True if it was subscribed."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount > 0
+
+    def record_fetch(
+        self,
+        url: str,
+        now: str,
+        *,
+        error: str | None,
+        new_items: int = 0,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        items: Sequence[tuple[str, str | None]] = (),
+    ) -> None:
+        """The outcome of one fetch of a feed, and the items it wrote (key, inbox path), in one transaction.
+
+        The validators (ETag, Last-Modified) are kept only from a fetch that went well.
+        """
+        with self.transaction() as db:
+            if error is None:
+                db.execute(
+                    "UPDATE feeds SET last_fetch = ?, last_ok = ?, new_items = ?, error = NULL, "
+                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) WHERE url = ?",
+                    (now, now, new_items, etag, last_modified, url),
+                )
+            else:
+                db.execute(
+                    "UPDATE feeds SET last_fetch = ?, new_items = ?, error = ? WHERE url = ?",
+                    (now, new_items, error, url),
+                )
+            db.executemany(
+                "INSERT OR IGNORE INTO fetched (source, key, path, fetched_at) VALUES (?, ?, ?, ?)",
+                [(url, key, path, now) for key, path in items],
+            )
+
+    def record_fetched(self, source: str, items: Sequence[tuple[str, str | None]], now: str) -> None:
+        """Items of ``source`` written into the inbox (key, inbox path): never written again."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO fetched (source, key, path, fetched_at) VALUES (?, ?, ?, ?)",
+                [(source, key, path, now) for key, path in items],
+            )
+
+    def fetched_keys(self, source: str) -> set[str]:
+        rows = self.db.execute("SELECT key FROM fetched WHERE source = ?", (source,)).fetchall()
+        return {row["key"] for row in rows}
 
     # deliveries --------------------------------------------------------------------------
     @staticmethod

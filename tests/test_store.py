@@ -142,7 +142,8 @@ def test_a_version_1_database_gains_deliveries_and_keeps_its_data(tmp_path):
         assert [e.date for e in store.editions()] == ["2019-11-03"]
         assert store.deliveries() == []
         assert store.prepared("summary", ["k"], "v") == {}
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.feeds() == [] and store.fetched_keys("https://example.org/rss.xml") == set()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
 
 
 def test_deliveries_keep_the_last_state_and_count_attempts(tmp_path):
