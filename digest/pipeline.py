@@ -19,10 +19,8 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
-from .continuity import earlier_stories, mark_continuing
 from .editing import choose_title, significance, topic_title
 from .errors import ConfigError, InputError, NothingNewError, plural
 from .ingest import IngestResult, is_candidate, read_file
@@ -567,6 +565,11 @@ def run_edition(
     and :class:`NothingNewError` says so, unless ``allow_empty``. ``timings``, when given,
     receives the seconds each stage took (ingest, select, cluster, summarize, render).
     """
+    # Imported here: they load numpy, scipy and scikit-learn, which commands that make no edition
+    # (status, send, serve's start, --help) should not pay for.
+    from . import render
+    from .continuity import earlier_stories, mark_continuing
+
     check_inbox(settings.inbox)
     check_output(settings.output)
     day = edition_date(settings, clock, date)

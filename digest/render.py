@@ -34,7 +34,6 @@ from .errors import RenderError
 from .models import Article, Digest, Story
 from .segment import content_terms
 from .store import EditionRecord
-from .summarize import quoted_terms, shown_sentences, stating_units
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +158,8 @@ def supporting_sentence(text: str, article: Article, own: bool, max_words: int =
 def supporting_sentences(texts: Sequence[str], article: Article, max_words: int = 60) -> list[str | None]:
     """:func:`supporting_sentence` for each of ``texts`` (none known to be quoted from ``article``);
     the article's sentences are read and compared with all of the texts at once."""
+    from .summarize import quoted_terms, shown_sentences, stating_units  # numpy, scipy: loaded when needed
+
     found: list[str | None] = [None] * len(texts)
     search: list[int] = []
     sentences = shown_sentences(article)  # as the summary and its citations read them
