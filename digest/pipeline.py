@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import hashlib
@@ -374,18 +375,61 @@ def topics_of(stories: Sequence[Story]) -> tuple[Topic, ...]:
     )
 
 
+# The modules that group articles into stories and summarise them. With every module of the
+# package they import, and the package's data files, they name the code prepared work was made by.
+STORY_MODULES = ("cluster", "dedupe", "summarize", "claims")
+
+
+def imported_sources(roots: Sequence[str]) -> list[Path]:
+    """The source files of the package's modules ``roots`` and of every package module they import,
+    directly or through others, at the top or inside a function (read from the source, not run)."""
+    package = Path(__file__).resolve().parent
+    top = __name__.partition(".")[0]
+
+    def source(name: str) -> Path | None:
+        path = package.joinpath(*name.split(".")[1:])
+        for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    found: dict[str, Path] = {}
+    todo = [f"{top}.{root}" for root in roots]
+    while todo:
+        name = todo.pop()
+        path = source(name)
+        if name in found or path is None:
+            continue
+        found[name] = path
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names if alias.name.startswith(f"{top}.")]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(here.split(".")[: len(here.split(".")) - node.level + 1]) if node.level else ""
+                module = ".".join(part for part in (base, node.module or "") if part)
+                if module == top or module.startswith(f"{top}."):
+                    # ``from .x import y``: module x, and y too where y is a module of package x
+                    todo += [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    found.pop(top, None)  # the package's front door imports everything, and makes nothing
+    return sorted(found.values())
+
+
 @functools.lru_cache(maxsize=1)
 def stories_version() -> str:
     """Names the code that makes stories and summaries from stored articles, as
-    :func:`features_version` does for features: work prepared by other code is made anew."""
-    digest = hashlib.sha256(b"stories 1" + features_version().encode())
-    # Everything summaries and groupings are made with: the claim models' weights too.
-    made_by = ("cluster.py", "dedupe.py", "summarize.py", "claims.py", "counting.py", "clean.py")
-    for name in (*made_by, "data/claims_model.json", "data/states_model.json"):
-        try:
-            digest.update((Path(__file__).parent / name).read_bytes())
-        except OSError:  # no source files beside the package: nothing is prepared ahead
-            return ""
+    :func:`features_version` does for features: work prepared by other code is made anew.
+
+    A hash of the source of :data:`STORY_MODULES` and of every module they import (so a change to a
+    helper they share is never missed), and of the package's data files (the claim models' weights).
+    """
+    digest = hashlib.sha256(b"stories 2" + features_version().encode())
+    try:
+        package = Path(__file__).resolve().parent
+        for path in [*imported_sources(STORY_MODULES), *sorted(package.glob("**/data/*.json"))]:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    except (OSError, SyntaxError):  # no source files beside the package: nothing is prepared ahead
+        return ""
     return digest.hexdigest()[:16] if features_version() else ""
 
 

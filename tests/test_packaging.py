@@ -1,0 +1,71 @@
+"""The package as it ships: what the key of prepared work is made of, and a built wheel that makes an edition."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def _versions_after_each_change(package: Path, names: list[str]) -> dict[str, str]:
+    """stories_version() of the package copy at ``package``, first as it is ("") and then after one
+    more byte is appended to each of ``names`` (paths inside the package) in turn, each change undone
+    before the next; computed in a fresh interpreter that imports the copy."""
+    script = textwrap.dedent(
+        f"""\
+        import json
+        from pathlib import Path
+        from digest import pipeline
+        assert Path(pipeline.__file__).is_relative_to({str(package)!r}), pipeline.__file__
+
+        def version():
+            pipeline.stories_version.cache_clear()
+            pipeline.features_version.cache_clear()
+            return pipeline.stories_version()
+
+        versions = {{"": version()}}
+        for name in {names!r}:
+            path = Path({str(package)!r}) / name
+            before = path.read_bytes()
+            path.write_bytes(before + b"\\n")
+            versions[name] = version()
+            path.write_bytes(before)
+        print(json.dumps(versions))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=package.parent,
+        env={**os.environ, "PYTHONPATH": str(package.parent)},
+    )
+    assert result.returncode == 0, result.stderr
+    versions: dict[str, str] = json.loads(result.stdout)
+    return versions
+
+
+def test_prepared_work_is_keyed_by_every_module_the_story_code_imports(tmp_path):
+    package = tmp_path / "digest"
+    shutil.copytree(REPO / "digest", package, ignore=shutil.ignore_patterns("__pycache__"))
+    # a helper of a helper, imported only inside a function: no list names it, the imports do
+    (package / "helper_of_counting.py").write_text("WIDTH = 1\n")
+    counting = package / "counting.py"
+    lazy = "\n\ndef _width() -> int:\n    from .helper_of_counting import WIDTH\n\n    return WIDTH\n"
+    counting.write_text(counting.read_text() + lazy)
+    used = ["counting.py", "helper_of_counting.py", "segment.py", "features.py", "clean.py", "models.py"]
+    used += ["cluster.py", "dedupe.py", "summarize.py", "claims.py", "data/claims_model.json", "data/states_model.json"]
+    unused = ["cli.py", "render.py", "deliver.py", "scheduler.py", "__init__.py"]
+    versions = _versions_after_each_change(package, used + unused)
+    original = versions.pop("")
+    assert original
+    changed = {name for name, version in versions.items() if version != original}
+    assert changed == set(used)
+    assert len({versions[name] for name in used}) == len(used)  # each change makes a key of its own
