@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
+from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,17 @@ log = logging.getLogger(__name__)
 
 
 def templates_dir() -> Path:
+    """$DIGEST_TEMPLATES if set; else the templates installed with the package (the package data
+    ``digest.templates``, which is the repository's top-level templates/ folder); else, in a source
+    checkout run without installing, that folder beside the package."""
     override = os.environ.get("DIGEST_TEMPLATES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "templates"
+    try:
+        # a folder of data only is a namespace package: its files() is not a Path, a file in it is
+        return Path(str(resources.files(f"{__package__}.templates").joinpath("digest.html.j2"))).parent
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "templates"
 
 
 def _environment() -> Environment:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 from .conftest import REPO
@@ -69,3 +70,61 @@ def test_prepared_work_is_keyed_by_every_module_the_story_code_imports(tmp_path)
     changed = {name for name, version in versions.items() if version != original}
     assert changed == set(used)
     assert len({versions[name] for name in used}) == len(used)  # each change makes a key of its own
+
+
+def test_a_built_wheel_holds_its_templates_and_data_and_makes_a_pdf(tmp_path, seed_inbox):
+    source = tmp_path / "source"  # built from a copy: the build writes its scratch folders beside the source
+    for name in ("digest", "templates"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
+    built = subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheels"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "wheels").glob("digest-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    shipped = {f"digest/templates/{p.name}" for p in (REPO / "templates").iterdir() if p.suffix in (".j2", ".css")}
+    shipped |= {f"digest/data/{p.name}" for p in (REPO / "digest" / "data").glob("*.json")}
+    assert {"digest/templates/digest.html.j2", "digest/templates/digest.css", "digest/data/states_model.json"} < shipped
+    assert shipped <= names
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)], capture_output=True, text=True, timeout=300
+    )
+    assert installed.returncode == 0, installed.stderr
+    elsewhere = tmp_path / "elsewhere"  # no templates/ folder here or above the installed package
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_TEMPLATES"}
+    output = tmp_path / "output"
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "run", "--inbox", str(seed_inbox), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=elsewhere,
+        env={**env, "PYTHONPATH": str(site)},
+    )
+    assert result.returncode == 0, result.stderr
+    [pdf] = output.glob("*/digest.pdf")  # today's edition
+    assert pdf.read_bytes().startswith(b"%PDF")
+    where = subprocess.run(
+        [sys.executable, "-c", "import digest.render as r; print(r.__file__); print(r.templates_dir())"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env={**env, "PYTHONPATH": str(site)},
+    )
+    assert where.stdout.split() == [str(site / "digest" / "render.py"), str(site / "digest" / "templates")]
+
+
+def test_a_source_checkout_finds_the_top_level_templates():
+    """Run from the repository without installing (PYTHONPATH, as the tests do): the templates/ folder."""
+    from digest.render import templates_dir
+
+    assert templates_dir().resolve() == (REPO / "templates").resolve()
