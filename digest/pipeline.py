@@ -319,16 +319,16 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     return report
 
 
-def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int]]) -> list[tuple[SummarySentence, ...]]:
-    """The summaries of some stories (each its articles and its word budget)."""
+def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int, str]]) -> list[tuple[SummarySentence, ...]]:
+    """The summaries of some stories (each its articles, its word budget and the summarizer to use)."""
     from .summarize import summarize
 
-    return [summarize(members, max_words=words) for members, words in batch]
+    return [summarize(members, max_words=words, summarizer=summarizer) for members, words, summarizer in batch]
 
 
 # The stories being summarised, for forked workers: they inherit this list, so a task need only
 # name its stories by number instead of sending their articles through a pipe.
-_STORIES: list[tuple[tuple[Article, ...], int]] = []
+_STORIES: list[tuple[tuple[Article, ...], int, str]] = []
 
 
 def _summarize_numbered(batch: Sequence[int]) -> list[tuple[SummarySentence, ...]]:
@@ -468,16 +468,16 @@ def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[li
 
 
 def _summaries(
-    stories: Sequence[tuple[Article, ...]], summary_words: int, store: Store | None
+    stories: Sequence[tuple[Article, ...]], summary_words: int, store: Store | None, summarizer: str = "digest"
 ) -> list[tuple[SummarySentence, ...]]:
-    """Each story's summary; those the store holds for the same articles and words are reused."""
+    """Each story's summary; those the store holds for the same articles, words and summarizer are reused."""
     version = stories_version() if store is not None else ""
-    keys = [_key(version, summary_words, *(a.id for a in members)) for members in stories]
+    keys = [_key(version, summary_words, summarizer, *(a.id for a in members)) for members in stories]
     found = store.prepared("summary", keys, version) if store is not None and version else {}
     missing = [number for number, key in enumerate(keys) if key not in found]
     if found:
         log.info("stories: %d of %d summaries were prepared earlier", len(stories) - len(missing), len(stories))
-    tasks = [(stories[number], summary_words) for number in missing]
+    tasks = [(stories[number], summary_words, summarizer) for number in missing]
     context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
     if context is None:
         made = _summarize_task(tasks)
@@ -519,6 +519,7 @@ def build_stories(
     summary_words: int,
     timings: dict[str, float] | None = None,
     store: Store | None = None,
+    summarizer: str = "digest",
 ) -> list[Story]:
     """Cluster articles into stories and stories into topics, summarise each story, and rank them
     (see :func:`rank_stories`; each story's ``topic`` and ``related`` name its topic and the other
@@ -526,7 +527,8 @@ def build_stories(
 
     ``timings``, when given, receives the seconds spent clustering and summarising. With a
     ``store``, work prepared earlier for the same articles (see :func:`prepare_edition`) is
-    reused, and what is made is kept there.
+    reused, and what is made is kept there. ``summarizer`` names what rates the summaries' sentences
+    (see summarizers.py).
     """
     if not articles:
         return []
@@ -537,7 +539,7 @@ def build_stories(
         tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
         for group in groups
     ]
-    summaries = _summaries(stories_members, summary_words, store)
+    summaries = _summaries(stories_members, summary_words, store, summarizer)
     drafts = [
         Story(_story_id(members), _story_title(members), members, summary)
         for members, summary in zip(stories_members, summaries, strict=True)
@@ -643,7 +645,7 @@ def run_edition(
                     f"no new articles {since}; nothing written (use --allow-empty to write an empty edition)"
                 )
             lap("select")
-            stories = build_stories(articles, settings.summary_words, stages, store)
+            stories = build_stories(articles, settings.summary_words, stages, store, settings.summarizer)
             mark = time.perf_counter()
             earlier = earlier_stories(store, settings.output, store.editions(), day)
             stories = rank_stories(mark_continuing(stories, earlier))
@@ -707,10 +709,12 @@ def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Da
     day = edition_date(settings, clock, date)
     with Store(settings.store_path) as store:
         articles = store.articles_for_edition(day.isoformat(), None, features_version())
-        return len(build_stories(articles, settings.summary_words, store=store))
+        return len(build_stories(articles, settings.summary_words, store=store, summarizer=settings.summarizer))
 
 
-def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article], tuple[SummarySentence, ...]]:
+def summarize_files(
+    paths: Sequence[Path], max_words: int, summarizer: str = "digest"
+) -> tuple[list[Article], tuple[SummarySentence, ...]]:
     """One extractive, cited summary of these files taken as one story (``digest summarize``)."""
     docs: list[RawDoc] = []
     for path in paths:
@@ -724,7 +728,7 @@ def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article
         raise InputError("no article text found in the given files")
     from .summarize import summarize
 
-    return articles, summarize(articles, max_words=max_words)
+    return articles, summarize(articles, max_words=max_words, summarizer=summarizer)
 
 
 @dataclass(frozen=True)
