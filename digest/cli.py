@@ -86,7 +86,8 @@ def _add_summarizer_flag(parser: argparse.ArgumentParser, default: str | None) -
         "--summarizer",
         choices=SUMMARIZERS,
         default=default,
-        help="what picks the summary sentences: ours (digest, the default) or one of sumy's",
+        metavar="NAME",
+        help=f"what picks the summary sentences: digest (ours, the default), or sumy's {', '.join(SUMMARIZERS[1:])}",
     )
 
 
