@@ -18,6 +18,7 @@ from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError, plural, printable
 from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
 from .scheduler import daemon_state, request_edition, serve
+from .summarizers import SUMMARIZERS
 
 log = logging.getLogger("digest")
 
@@ -77,6 +78,16 @@ def _add_wait_flag(parser: argparse.ArgumentParser, what: str) -> None:
         default=0.0,
         metavar="SECONDS",
         help=f"if another {what} holds the lock, wait up to this long instead of exiting",
+    )
+
+
+def _add_summarizer_flag(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--summarizer",
+        choices=SUMMARIZERS,
+        default=default,
+        metavar="NAME",
+        help=f"what picks the summary sentences: digest (ours, the default), or sumy's {', '.join(SUMMARIZERS[1:])}",
     )
 
 
@@ -144,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stories shown in full; the rest are listed by title (default 20)",
     )
     run.add_argument("--summary-words", type=_positive(int), metavar="N", help="words per story summary (default 120)")
+    _add_summarizer_flag(run, None)
     _add_wait_flag(run, "run")
     run.add_argument(
         "--via-daemon",
@@ -232,6 +244,7 @@ fetch_minutes and writes the new messages of the [mail] Maildir into the inbox."
         help="length of the summary in words (default 100)",
     )
     summarize.add_argument("--json", action="store_true", help='print {"sentences": [{"text", "citations"}]}')
+    _add_summarizer_flag(summarize, "digest")
 
     doctor = commands.add_parser(
         "doctor",
@@ -319,6 +332,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "timezone": getattr(args, "timezone", None),
         "max_stories": getattr(args, "max_stories", None),
         "summary_words": getattr(args, "summary_words", None),
+        "summarizer": getattr(args, "summarizer", None),
         "schedule_at": getattr(args, "at", None),
         "schedule_cron": getattr(args, "cron", None),
         "schedule_watch": getattr(args, "watch", None),
@@ -449,7 +463,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
-    articles, summary = summarize_files(args.files, args.max_words)
+    articles, summary = summarize_files(args.files, args.max_words, args.summarizer)
     path_of = {a.id: a.path for a in articles}
     if args.json:
         sentences = [

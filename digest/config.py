@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .summarizers import SUMMARIZERS
 
 CONFIG_NAME = "digest.toml"
 
@@ -121,6 +122,7 @@ class Settings:
     timezone: str | None = None  # IANA name; None means the machine's local time
     max_stories: int = 20  # stories shown in full in HTML/PDF; the rest by title
     summary_words: int = 120  # words per story summary
+    summarizer: str = "digest"  # what rates a summary's sentences: ours, or one of sumy's (see summarizers.py)
     pdf: bool = True
     max_file_mb: float = 50.0  # larger files are quarantined, not read
     log_file: Path | None = None
@@ -172,6 +174,7 @@ _TOP_KEYS: dict[str, type] = {
     "timezone": str,
     "max_stories": int,
     "summary_words": int,
+    "summarizer": str,
     "pdf": bool,
     "max_file_mb": float,
     "log_file": Path,
@@ -482,5 +485,7 @@ def load_settings(
         else:
             raise ConfigError(f"unknown setting {key!r}")
     settings = Settings(config_path=path, schedule=schedule, email=email, feeds=feeds, fetch=fetch, mail=mail, **values)
+    if settings.summarizer not in SUMMARIZERS:
+        raise ConfigError(f"summarizer {settings.summarizer!r} is not known; choose one of {', '.join(SUMMARIZERS)}")
     settings.tz  # noqa: B018 - validates the timezone name now, not in the middle of a run
     return settings

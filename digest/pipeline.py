@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import hashlib
@@ -19,10 +20,8 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import render
 from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
-from .continuity import earlier_stories, mark_continuing
 from .editing import choose_title, significance, topic_title
 from .errors import ConfigError, InputError, NothingNewError, plural
 from .ingest import IngestResult, is_candidate, read_file
@@ -320,16 +319,16 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     return report
 
 
-def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int]]) -> list[tuple[SummarySentence, ...]]:
-    """The summaries of some stories (each its articles and its word budget)."""
+def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int, str]]) -> list[tuple[SummarySentence, ...]]:
+    """The summaries of some stories (each its articles, its word budget and the summarizer to use)."""
     from .summarize import summarize
 
-    return [summarize(members, max_words=words) for members, words in batch]
+    return [summarize(members, max_words=words, summarizer=summarizer) for members, words, summarizer in batch]
 
 
 # The stories being summarised, for forked workers: they inherit this list, so a task need only
 # name its stories by number instead of sending their articles through a pipe.
-_STORIES: list[tuple[tuple[Article, ...], int]] = []
+_STORIES: list[tuple[tuple[Article, ...], int, str]] = []
 
 
 def _summarize_numbered(batch: Sequence[int]) -> list[tuple[SummarySentence, ...]]:
@@ -376,18 +375,61 @@ def topics_of(stories: Sequence[Story]) -> tuple[Topic, ...]:
     )
 
 
+# The modules that group articles into stories and summarise them. With every module of the
+# package they import, and the package's data files, they name the code prepared work was made by.
+STORY_MODULES = ("cluster", "dedupe", "summarize", "claims")
+
+
+def imported_sources(roots: Sequence[str]) -> list[Path]:
+    """The source files of the package's modules ``roots`` and of every package module they import,
+    directly or through others, at the top or inside a function (read from the source, not run)."""
+    package = Path(__file__).resolve().parent
+    top = __name__.partition(".")[0]
+
+    def source(name: str) -> Path | None:
+        path = package.joinpath(*name.split(".")[1:])
+        for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    found: dict[str, Path] = {}
+    todo = [f"{top}.{root}" for root in roots]
+    while todo:
+        name = todo.pop()
+        path = source(name)
+        if name in found or path is None:
+            continue
+        found[name] = path
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names if alias.name.startswith(f"{top}.")]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(here.split(".")[: len(here.split(".")) - node.level + 1]) if node.level else ""
+                module = ".".join(part for part in (base, node.module or "") if part)
+                if module == top or module.startswith(f"{top}."):
+                    # ``from .x import y``: module x, and y too where y is a module of package x
+                    todo += [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    found.pop(top, None)  # the package's front door imports everything, and makes nothing
+    return sorted(found.values())
+
+
 @functools.lru_cache(maxsize=1)
 def stories_version() -> str:
     """Names the code that makes stories and summaries from stored articles, as
-    :func:`features_version` does for features: work prepared by other code is made anew."""
-    digest = hashlib.sha256(b"stories 1" + features_version().encode())
-    # Everything summaries and groupings are made with: the claim models' weights too.
-    made_by = ("cluster.py", "dedupe.py", "summarize.py", "claims.py", "counting.py", "clean.py")
-    for name in (*made_by, "data/claims_model.json", "data/states_model.json"):
-        try:
-            digest.update((Path(__file__).parent / name).read_bytes())
-        except OSError:  # no source files beside the package: nothing is prepared ahead
-            return ""
+    :func:`features_version` does for features: work prepared by other code is made anew.
+
+    A hash of the source of :data:`STORY_MODULES` and of every module they import (so a change to a
+    helper they share is never missed), and of the package's data files (the claim models' weights).
+    """
+    digest = hashlib.sha256(b"stories 2" + features_version().encode())
+    try:
+        package = Path(__file__).resolve().parent
+        for path in [*imported_sources(STORY_MODULES), *sorted(package.glob("**/data/*.json"))]:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    except (OSError, SyntaxError):  # no source files beside the package: nothing is prepared ahead
+        return ""
     return digest.hexdigest()[:16] if features_version() else ""
 
 
@@ -426,16 +468,16 @@ def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[li
 
 
 def _summaries(
-    stories: Sequence[tuple[Article, ...]], summary_words: int, store: Store | None
+    stories: Sequence[tuple[Article, ...]], summary_words: int, store: Store | None, summarizer: str = "digest"
 ) -> list[tuple[SummarySentence, ...]]:
-    """Each story's summary; those the store holds for the same articles and words are reused."""
+    """Each story's summary; those the store holds for the same articles, words and summarizer are reused."""
     version = stories_version() if store is not None else ""
-    keys = [_key(version, summary_words, *(a.id for a in members)) for members in stories]
+    keys = [_key(version, summary_words, summarizer, *(a.id for a in members)) for members in stories]
     found = store.prepared("summary", keys, version) if store is not None and version else {}
     missing = [number for number, key in enumerate(keys) if key not in found]
     if found:
         log.info("stories: %d of %d summaries were prepared earlier", len(stories) - len(missing), len(stories))
-    tasks = [(stories[number], summary_words) for number in missing]
+    tasks = [(stories[number], summary_words, summarizer) for number in missing]
     context = _pool_context(len(tasks) // 4)  # stories are cheaper than files: a pool pays from ~250
     if context is None:
         made = _summarize_task(tasks)
@@ -477,6 +519,7 @@ def build_stories(
     summary_words: int,
     timings: dict[str, float] | None = None,
     store: Store | None = None,
+    summarizer: str = "digest",
 ) -> list[Story]:
     """Cluster articles into stories and stories into topics, summarise each story, and rank them
     (see :func:`rank_stories`; each story's ``topic`` and ``related`` name its topic and the other
@@ -484,7 +527,8 @@ def build_stories(
 
     ``timings``, when given, receives the seconds spent clustering and summarising. With a
     ``store``, work prepared earlier for the same articles (see :func:`prepare_edition`) is
-    reused, and what is made is kept there.
+    reused, and what is made is kept there. ``summarizer`` names what rates the summaries' sentences
+    (see summarizers.py).
     """
     if not articles:
         return []
@@ -495,7 +539,7 @@ def build_stories(
         tuple(sorted((articles[i] for i in group), key=lambda a: (a.published or "", a.id), reverse=True))
         for group in groups
     ]
-    summaries = _summaries(stories_members, summary_words, store)
+    summaries = _summaries(stories_members, summary_words, store, summarizer)
     drafts = [
         Story(_story_id(members), _story_title(members), members, summary)
         for members, summary in zip(stories_members, summaries, strict=True)
@@ -567,6 +611,11 @@ def run_edition(
     and :class:`NothingNewError` says so, unless ``allow_empty``. ``timings``, when given,
     receives the seconds each stage took (ingest, select, cluster, summarize, render).
     """
+    # Imported here: they load numpy, scipy and scikit-learn, which commands that make no edition
+    # (status, send, serve's start, --help) should not pay for.
+    from . import render
+    from .continuity import earlier_stories, mark_continuing
+
     check_inbox(settings.inbox)
     check_output(settings.output)
     day = edition_date(settings, clock, date)
@@ -596,7 +645,7 @@ def run_edition(
                     f"no new articles {since}; nothing written (use --allow-empty to write an empty edition)"
                 )
             lap("select")
-            stories = build_stories(articles, settings.summary_words, stages, store)
+            stories = build_stories(articles, settings.summary_words, stages, store, settings.summarizer)
             mark = time.perf_counter()
             earlier = earlier_stories(store, settings.output, store.editions(), day)
             stories = rank_stories(mark_continuing(stories, earlier))
@@ -660,10 +709,12 @@ def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Da
     day = edition_date(settings, clock, date)
     with Store(settings.store_path) as store:
         articles = store.articles_for_edition(day.isoformat(), None, features_version())
-        return len(build_stories(articles, settings.summary_words, store=store))
+        return len(build_stories(articles, settings.summary_words, store=store, summarizer=settings.summarizer))
 
 
-def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article], tuple[SummarySentence, ...]]:
+def summarize_files(
+    paths: Sequence[Path], max_words: int, summarizer: str = "digest"
+) -> tuple[list[Article], tuple[SummarySentence, ...]]:
     """One extractive, cited summary of these files taken as one story (``digest summarize``)."""
     docs: list[RawDoc] = []
     for path in paths:
@@ -677,7 +728,7 @@ def summarize_files(paths: Sequence[Path], max_words: int) -> tuple[list[Article
         raise InputError("no article text found in the given files")
     from .summarize import summarize
 
-    return articles, summarize(articles, max_words=max_words)
+    return articles, summarize(articles, max_words=max_words, summarizer=summarizer)
 
 
 @dataclass(frozen=True)

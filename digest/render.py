@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
+from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -34,16 +35,22 @@ from .errors import RenderError
 from .models import Article, Digest, Story
 from .segment import content_terms
 from .store import EditionRecord
-from .summarize import quoted_terms, shown_sentences, stating_units
 
 log = logging.getLogger(__name__)
 
 
 def templates_dir() -> Path:
+    """$DIGEST_TEMPLATES if set; else the templates installed with the package (the package data
+    ``digest.templates``, which is the repository's top-level templates/ folder); else, in a source
+    checkout run without installing, that folder beside the package."""
     override = os.environ.get("DIGEST_TEMPLATES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "templates"
+    try:
+        # a folder of data only is a namespace package: its files() is not a Path, a file in it is
+        return Path(str(resources.files(f"{__package__}.templates").joinpath("digest.html.j2"))).parent
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "templates"
 
 
 def _environment() -> Environment:
@@ -159,6 +166,8 @@ def supporting_sentence(text: str, article: Article, own: bool, max_words: int =
 def supporting_sentences(texts: Sequence[str], article: Article, max_words: int = 60) -> list[str | None]:
     """:func:`supporting_sentence` for each of ``texts`` (none known to be quoted from ``article``);
     the article's sentences are read and compared with all of the texts at once."""
+    from .summarize import quoted_terms, shown_sentences, stating_units  # numpy, scipy: loaded when needed
+
     found: list[str | None] = [None] * len(texts)
     search: list[int] = []
     sentences = shown_sentences(article)  # as the summary and its citations read them

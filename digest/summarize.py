@@ -148,54 +148,11 @@ def _l2_rows(matrix: csr_matrix) -> csr_matrix:
     return matrix
 
 
-def sumy_lexrank_scores(
-    sentence_terms: Sequence[Sequence[str]], threshold: float = 0.1, epsilon: float = 0.1
-) -> np.ndarray:
-    """LexRank exactly as sumy's ``LexRankSummarizer`` rates sentences, vectorised (a reference for tests).
-
-    ``sentence_terms`` are each sentence's normalised (stemmed, stop-word-free) words. sumy's
-    tf is count / max count in the sentence, its idf log(n / (1 + df)) over sentences, the
-    similarity an idf-modified cosine, binarised at ``threshold``, row-normalised by degree,
-    and the scores the power method's vector (stopping when the step is under ``epsilon``).
-    """
-    n = len(sentence_terms)
-    counts = _term_counts(sentence_terms)
-    if counts is None:  # no sentences, or none with a content word: all equally central
-        return np.full(n, 1.0 / n) if n else np.zeros(0)
-    row_max = counts.max(axis=1).toarray().ravel()
-    row_max[row_max == 0] = 1.0
-    tf = counts.copy()
-    tf.data = tf.data * np.repeat(1.0 / row_max, np.diff(tf.indptr))
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log(n / (1.0 + df))
-    weighted = _scale_columns(tf, idf)
-    numerator = (_scale_columns(tf, idf**2) @ tf.T).toarray()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    denominator = np.outer(norms, norms)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cosine = np.where(denominator > 0, numerator / denominator, 0.0)
-    adjacency = (cosine > threshold).astype(float)
-    degrees = adjacency.sum(axis=1)
-    degrees[degrees == 0] = 1.0
-    matrix = adjacency / degrees[:, None]
-    p = np.full(n, 1.0 / n)
-    step = 1.0
-    transposed = matrix.T
-    for _ in range(10_000):
-        if step <= epsilon:
-            break
-        following = transposed @ p
-        following /= np.linalg.norm(following) or 1.0
-        step = float(np.linalg.norm(following - p))
-        p = following
-    return p
-
-
 def _centrality(counts: csr_matrix, damping: float = 0.85) -> np.ndarray:
     """Continuous LexRank of the sentences whose term counts are the rows of ``counts``: PageRank
     over their idf-weighted cosine similarities.
 
-    Unlike the thresholded LexRank above, every similarity counts with its strength, so a sentence
+    Unlike sumy's thresholded LexRank, every similarity counts with its strength, so a sentence
     that shares a little with many others still gains; the idf (over the sentences) keeps words
     that every sentence uses from making everything alike. Self-similarity does not count.
     """
@@ -542,8 +499,11 @@ def _candidates(articles: Sequence[Article]) -> list[Candidate]:
     return candidates
 
 
-def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.7) -> tuple[SummarySentence, ...]:
-    """The cited summary of one story (its articles, in any order)."""
+def summarize(
+    articles: Sequence[Article], max_words: int = 120, lam: float = 0.7, summarizer: str = "digest"
+) -> tuple[SummarySentence, ...]:
+    """The cited summary of one story (its articles, in any order); ``summarizer`` names what rates
+    the sentences: ours, or one of sumy's (see summarizers.py)."""
     candidates = _candidates(articles)
     if not candidates:
         return ()
@@ -558,6 +518,10 @@ def summarize(articles: Sequence[Article], max_words: int = 120, lam: float = 0.
     agreement = np.array([len(s | {c.article}) for s, c in zip(support, candidates, strict=True)], dtype=float)
     agreement = (agreement - 1.0) / max(1.0, len(articles) - 1.0)
     score = WEIGHTS[0] * central + WEIGHTS[1] * position + WEIGHTS[2] * agreement
+    if summarizer != "digest":  # sumy rates the candidates: they are tried in its order, best first
+        from .summarizers import sumy_scores
+
+        score, lam = sumy_scores(summarizer, [c.text for c in candidates]), 1.0
     vectors = _tfidf(counts)
     similar = (vectors @ vectors.T).toarray() if counts.nnz else np.eye(len(candidates))
     # Two versions of one fact (different outlets' wording) count as fully redundant.

@@ -1,36 +1,16 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
-
-from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from digest.clean import clean_document
 from digest.cluster import cluster
 from digest.segment import content_terms, split_sentences, words
-from digest.summarize import summarize, sumy_lexrank_scores, usable
+from digest.summarize import summarize, usable
 
 from .conftest import REPO, seed_name
+from .test_summarizers import sumy_lexrank_scores
 
 QUOTE = "We in Iran know how to deal with protests"
-
-
-class _Terms:
-    """A sumy tokenizer over our own word splitter (no NLTK data needed)."""
-
-    def to_words(self, text: str) -> list[str]:
-        return words(text)
-
-    def to_sentences(self, text: str) -> list[str]:
-        return split_sentences(text)
-
-
-class _Stem:
-    """Passed to sumy as its stemmer; our terms are already stemmed."""
-
-    def __call__(self, word: str) -> str:
-        return word
 
 
 def soleimani_story(seed_articles):
@@ -78,22 +58,6 @@ def test_unusable_sentences_are_filtered():
     assert usable("The government met for a fourth consecutive day on Thursday.")
     assert not usable("Various sources and news outlets are reporting on measures taken by the supreme leader.")
     assert usable("News outlets reported on Monday that the minister had resigned over the leak.")
-
-
-def test_lexrank_matches_sumy_on_the_same_sentences():
-    """Our vectorised LexRank ranks exactly as sumy's LexRankSummarizer does."""
-    items = [json.loads(line) for line in (REPO / "tests" / "data" / "bbc_sample.jsonl").read_text().splitlines()]
-    for item in items:
-        sentences = split_sentences(item["text"].replace("\n", " "))
-        terms = [content_terms(s) for s in sentences]
-        ours = sumy_lexrank_scores(terms)
-        sumy_sentences = tuple(Sentence(" ".join(t) or "x", _Terms()) for t in terms)
-        document = ObjectDocumentModel([Paragraph(sumy_sentences)])
-        summarizer = LexRankSummarizer(_Stem())
-        picked = summarizer(document, 10)
-        # sumy breaks ties by order; compare the rating of the tenth place and the chosen set.
-        order = sorted(range(len(sentences)), key=lambda k: (-round(ours[k], 12), k))[:10]
-        assert {str(s) for s in picked} == {str(sumy_sentences[k]) for k in order}
 
 
 def test_single_article_story_and_empty():
