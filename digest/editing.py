@@ -72,13 +72,28 @@ def _support(title: str, others: Sequence[set[str]]) -> float:
     return total / math.sqrt(len(terms))
 
 
+# Small words a headline in title case leaves in lower case.
+_MINOR_WORDS = frozenset("a an and as at but by for from in into of on or over the to up with".split())
+
+
+def unshouted(title: str) -> str:
+    """A headline written all in capitals ("COUNCIL APPROVES NEW BUS ROUTE", as newsletters and wires set
+    them) in title case; any other title as it is. Short words of capitals in a mixed title (NATO) stay."""
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) < 8 or not all(c.isupper() for c in letters):
+        return title
+    words = title.lower().split(" ")
+    return " ".join(w if k and w in _MINOR_WORDS else w[:1].upper() + w[1:] if w else w for k, w in enumerate(words))
+
+
 def choose_title(articles: Sequence[Article]) -> str | None:
-    """The fairest, most informative title among ``articles``' titles; None when none has one."""
+    """The fairest, most informative title among ``articles``' titles (a shouted one in title case);
+    None when none has one."""
     titled = [a for a in articles if a.title]
     if not titled:
         return None
     if len(titled) == 1 and len(articles) == 1:
-        return titled[0].title
+        return unshouted(titled[0].title or "")
     leads = {a.id: _lead_terms(a) for a in articles}
     flaws = {a.id: _flaws(a.title or "") for a in titled}
     # A flaw every title shares (all carry a kicker) tells no title apart.
@@ -89,7 +104,7 @@ def choose_title(articles: Sequence[Article]) -> str | None:
         cost = sum(_COST[name] for name, has in flaws[article.id].items() if has and name not in common)
         return _support(article.title or "", others) - cost, len(article.sentences)
 
-    return max(titled, key=score).title
+    return unshouted(max(titled, key=score).title or "")
 
 
 _NUMBER = (

@@ -1,6 +1,6 @@
 """A story's headline and its place in the edition."""
 
-from digest.editing import choose_title, kicker, significance
+from digest.editing import choose_title, kicker, significance, unshouted
 from digest.models import Article, Story, SummarySentence
 from digest.segment import split_sentences
 
@@ -76,3 +76,10 @@ def test_deaths_and_injuries_weigh_like_outlets_more():
         > significance(story("x", "Quiet.", ["A", "B"]))
     )
     assert significance(story("Fire", "The fire killed at least 12 people.", ["A"])) == 3.0
+
+
+def test_a_shouted_headline_is_shown_in_title_case():
+    assert unshouted("COUNCIL APPROVES BUS ROUTE TO THE HOSPITAL") == "Council Approves Bus Route to the Hospital"
+    assert unshouted("LIBRARY REOPENS AFTER FLOOD DAMAGE") == "Library Reopens After Flood Damage"
+    assert unshouted("NATO leaders meet in Vilnius") == "NATO leaders meet in Vilnius"
+    assert unshouted("Meyer strikes late as Riverside win") == "Meyer strikes late as Riverside win"
