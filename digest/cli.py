@@ -16,6 +16,7 @@ from . import __version__
 from .config import Settings, load_settings
 from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError, plural, printable
+from .ingest import readable_types
 from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
 from .render import OUTPUT_FORMATS
 from .scheduler import daemon_state, request_edition, serve
@@ -130,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="make today's edition (HTML, PDF, JSON) from the inbox",
         description="Read new files from the inbox, group the articles not yet in an edition into stories, "
         "summarise each with citations, and write OUTPUT/<date>/digest.{html,pdf,json} plus "
-        "OUTPUT/index.html. Running it again for the same date remakes that edition.",
+        "OUTPUT/index.html. Running it again for the same date remakes that edition. Files read: "
+        + "; ".join(f"{kind} ({', '.join(suffixes)})" for kind, suffixes in readable_types().items())
+        + "; any other file is set aside with its reason.",
         epilog=EPILOG,
         formatter_class=_Formatter,
     )
