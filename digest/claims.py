@@ -545,7 +545,8 @@ class Model:
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         z = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return probabilities
 
 
 def load_model(

@@ -254,6 +254,8 @@ def _date_time(text: str) -> datetime | None:
             return parsedate_to_datetime(text)
     from dateutil import parser
 
+    first: datetime  # dateutil has no type hints
+    second: datetime
     try:
         with warnings.catch_warnings():  # a time zone name it does not know leaves the time without offset
             warnings.simplefilter("ignore")

@@ -16,7 +16,9 @@ from . import __version__
 from .config import Settings, load_settings
 from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError, plural, printable
+from .ingest import readable_types
 from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
+from .render import OUTPUT_FORMATS
 from .scheduler import daemon_state, request_edition, serve
 from .summarizers import SUMMARIZERS
 
@@ -129,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="make today's edition (HTML, PDF, JSON) from the inbox",
         description="Read new files from the inbox, group the articles not yet in an edition into stories, "
         "summarise each with citations, and write OUTPUT/<date>/digest.{html,pdf,json} plus "
-        "OUTPUT/index.html. Running it again for the same date remakes that edition.",
+        "OUTPUT/index.html. Running it again for the same date remakes that edition. Files read: "
+        + "; ".join(f"{kind} ({', '.join(suffixes)})" for kind, suffixes in readable_types().items())
+        + "; any other file is set aside with its reason.",
         epilog=EPILOG,
         formatter_class=_Formatter,
     )
@@ -143,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="take every article in the inbox, not only those not yet in an edition",
     )
     run.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster)")
+    run.add_argument(
+        "--format",
+        action="append",
+        dest="formats",
+        metavar="NAME",
+        help=f"write this output format; repeat for more (default: formats in digest.toml, else all: "
+        f"{', '.join(OUTPUT_FORMATS)})",
+    )
     run.add_argument(
         "--allow-empty",
         action="store_true",
@@ -333,6 +345,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "max_stories": getattr(args, "max_stories", None),
         "summary_words": getattr(args, "summary_words", None),
         "summarizer": getattr(args, "summarizer", None),
+        "formats": getattr(args, "formats", None),
         "schedule_at": getattr(args, "at", None),
         "schedule_cron": getattr(args, "cron", None),
         "schedule_watch": getattr(args, "watch", None),
@@ -412,9 +425,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         wait=args.wait,
         allow_empty=args.allow_empty,
     )
-    for kind in ("html", "pdf", "json"):
-        if kind in digest.outputs:
-            print(digest.outputs[kind])
+    for path in digest.outputs.values():
+        print(path)
     if digest.quarantined:
         print(f"{plural(len(digest.quarantined), 'file')} set aside; see 'digest status'", file=sys.stderr)
     if args.send and not digest.stories:

@@ -123,7 +123,8 @@ class Settings:
     max_stories: int = 20  # stories shown in full in HTML/PDF; the rest by title
     summary_words: int = 120  # words per story summary
     summarizer: str = "digest"  # what rates a summary's sentences: ours, or one of sumy's (see summarizers.py)
-    pdf: bool = True
+    formats: tuple[str, ...] = ("html", "pdf", "json")  # the outputs of an edition (see render.OUTPUT_FORMATS)
+    pdf: bool = True  # false: the formats less the PDF
     max_file_mb: float = 50.0  # larger files are quarantined, not read
     log_file: Path | None = None
     config_path: Path | None = None
@@ -137,6 +138,11 @@ class Settings:
     @property
     def store_path(self) -> Path:
         return self.store if self.store is not None else self.output / "digest.sqlite3"
+
+    @property
+    def output_formats(self) -> tuple[str, ...]:
+        """The formats an edition is written in: ``formats``, less the PDF if ``pdf`` is false."""
+        return tuple(name for name in self.formats if self.pdf or name != "pdf")
 
     @property
     def tz(self) -> tzinfo:
@@ -175,6 +181,7 @@ _TOP_KEYS: dict[str, type] = {
     "max_stories": int,
     "summary_words": int,
     "summarizer": str,
+    "formats": tuple,
     "pdf": bool,
     "max_file_mb": float,
     "log_file": Path,
@@ -201,6 +208,8 @@ def _coerce(where: str, value: Any, kind: type) -> Any:
         if number <= 0:
             raise ConfigError(f"{where} must be greater than 0, not {value!r}")
         return number
+    if kind is tuple:  # formats, the only list among the top-level keys
+        return _check_formats(where, _str_list(where, value))
     if kind is Path:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} must be a path (a non-empty string), not {value!r}")
@@ -411,6 +420,19 @@ def _mail_from(data: Mapping[str, Any], where: str, base: Path) -> MailSettings:
     return MailSettings(maildir=base / _coerce(f"{where}.maildir", data["maildir"], Path))
 
 
+def _check_formats(where: str, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """``formats`` once each, or a ConfigError unless it names at least one format, each of them registered."""
+    from .render import OUTPUT_FORMATS  # the registry, beside the writers
+
+    known = ", ".join(OUTPUT_FORMATS)
+    if not formats:
+        raise ConfigError(f"{where} must name at least one output format: {known}")
+    for name in formats:
+        if name not in OUTPUT_FORMATS:
+            raise ConfigError(f"{where}: {name!r} is not a known output format; known: {known}")
+    return tuple(dict.fromkeys(formats))
+
+
 def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
     """The config file to read: --config, else $DIGEST_CONFIG, else ./digest.toml if present."""
     if explicit:
@@ -481,7 +503,8 @@ def load_settings(
             if name == "at":
                 schedule = replace(schedule, cron=None)
         elif key in _TOP_KEYS:
-            values[key] = _coerce(f"--{key.replace('_', '-')}", value, _TOP_KEYS[key])
+            flag = "--format" if key == "formats" else f"--{key.replace('_', '-')}"
+            values[key] = _coerce(flag, value, _TOP_KEYS[key])
         else:
             raise ConfigError(f"unknown setting {key!r}")
     settings = Settings(config_path=path, schedule=schedule, email=email, feeds=feeds, fetch=fetch, mail=mail, **values)

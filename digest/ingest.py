@@ -12,6 +12,7 @@ import email.policy
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -22,17 +23,6 @@ from .models import RawDoc
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = {
-    ".txt": "text",
-    ".text": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-    ".eml": "email",
-    ".json": "json",
-}
 # Names a writer uses while a file is still being written, and our own folders.
 _IGNORED = re.compile(r"(^\.|~$|\.part$|\.tmp$|\.crdownload$|\.swp$|^#.*#$)", re.IGNORECASE)
 
@@ -275,15 +265,67 @@ def _from_json(path: str, text: str) -> list[RawDoc]:
     return docs
 
 
+# ---- the readers, by file name suffix ---------------------------------------------------------
+
+
+class NotText(ValueError):
+    """The file's bytes are no text in any encoding we recognise."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How one type of inbox file is read: its name in messages, and its documents from its path and bytes."""
+
+    kind: str
+    read: Callable[[str, bytes], list[RawDoc]]
+
+
+# The readers of inbox files, by lower-case suffix (".txt"); read_file sets aside a file of any other suffix.
+READERS: dict[str, Reader] = {}
+
+
+def register_reader(kind: str, suffixes: Iterable[str], read: Callable[[str, bytes], list[RawDoc]]) -> None:
+    """Read files with these suffixes with ``read`` (replacing the reader a suffix had)."""
+    for suffix in suffixes:
+        READERS[suffix.lower()] = Reader(kind, read)
+
+
+def from_text(parse: Callable[[str, str], list[RawDoc]]) -> Callable[[str, bytes], list[RawDoc]]:
+    """A reader of bytes for ``parse``, a reader of text: the bytes decoded as :func:`decode_bytes` guesses."""
+
+    def read(path: str, data: bytes) -> list[RawDoc]:
+        text = decode_bytes(data)
+        if text is None:
+            raise NotText("not text (binary data or unknown encoding)")
+        return parse(path, text)
+
+    return read
+
+
+def readable_types() -> dict[str, list[str]]:
+    """The suffixes read, by type of file: {"text": [".txt", ".text"], ...}."""
+    kinds: dict[str, list[str]] = {}
+    for suffix, reader in READERS.items():
+        kinds.setdefault(reader.kind, []).append(suffix)
+    return kinds
+
+
+register_reader("text", (".txt", ".text"), from_text(_from_text))
+register_reader("markdown", (".md", ".markdown"), from_text(_from_markdown))
+register_reader("html", (".html", ".htm", ".xhtml"), from_text(_from_html))
+register_reader("email", (".eml",), _from_email)
+register_reader("json", (".json",), from_text(_from_json))
+
+
 def read_file(path: Path, *, max_bytes: int = 50 * 1024 * 1024, display: str | None = None) -> IngestResult:
     """Read one file. ``display`` is the path to record (relative to the inbox)."""
     name = display or str(path)
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
         return IngestResult(
             name,
             error=f"unsupported file type {path.suffix or '(no extension)'!r}; "
-            f"supported: {', '.join(sorted(SUFFIXES))}",
+            f"supported: {', '.join(sorted(READERS))}",
         )
     try:
         if path.is_symlink():
@@ -298,21 +340,11 @@ def read_file(path: Path, *, max_bytes: int = 50 * 1024 * 1024, display: str | N
         data = path.read_bytes()
     except OSError as exc:
         return IngestResult(name, error=f"cannot read: {exc.strerror or exc}")
+    kind = reader.kind
     try:
-        if kind == "email":
-            docs = _from_email(name, data)
-        else:
-            text = decode_bytes(data)
-            if text is None:
-                return IngestResult(name, error="not text (binary data or unknown encoding)")
-            if kind == "html":
-                docs = _from_html(name, text)
-            elif kind == "json":
-                docs = _from_json(name, text)
-            elif kind == "markdown":
-                docs = _from_markdown(name, text)
-            else:
-                docs = _from_text(name, text)
+        docs = reader.read(name, data)
+    except NotText as exc:
+        return IngestResult(name, error=str(exc))
     except (ValueError, RecursionError, UnicodeError) as exc:
         return IngestResult(name, error=f"cannot parse {kind}: {exc}")
     except Exception as exc:  # a parser bug on odd input must not stop the edition

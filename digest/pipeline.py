@@ -659,6 +659,7 @@ def run_edition(
                 pdf=settings.pdf if pdf is None else pdf,
                 max_stories=settings.max_stories,
                 editions=previous,
+                formats=settings.formats,
             )
             record = EditionRecord(
                 day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs

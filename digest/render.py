@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
@@ -31,7 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from .config import usable_cores
-from .errors import RenderError
+from .errors import ConfigError, RenderError
 from .models import Article, Digest, Story
 from .segment import content_terms
 from .store import EditionRecord
@@ -574,22 +574,22 @@ def render_pdf(html: str) -> bytes:
     return document
 
 
-def _pdf_worker(digest: Digest, max_stories: int, send: Any) -> None:
-    """In a forked process: render the edition's PDF and send back its bytes, or the exception."""
+def _format_worker(kind: OutputFormat, page: EditionPage, send: Any) -> None:
+    """In a forked process: write one format of the edition and send back its bytes, or the exception."""
     try:
-        result: tuple[bool, Any] = (True, render_pdf(render_html(digest, max_stories=max_stories, mode="pdf")))
+        result: tuple[bool, Any] = (True, kind.write(page))
     except Exception as exc:  # sent to the parent, which raises it
         result = (False, exc)
     try:
         send.send(result)
     except Exception:  # an exception that does not pickle: its message does
-        send.send((False, RenderError(f"cannot render the PDF: {result[1]}")))
+        send.send((False, RenderError(f"cannot render the {kind.title}: {result[1]}")))
     finally:
         send.close()
 
 
-class _PdfProcess:
-    """The edition's PDF, rendered by a forked process while this one writes the JSON and HTML.
+class _FormatProcess:
+    """One slow format of the edition (the PDF), written by a forked process while this one writes the others.
 
     Only where forking is safe and pays: more than one core, and no other thread in this
     process (the daemon runs several; it renders in turn).
@@ -602,35 +602,38 @@ class _PdfProcess:
         )
 
     @classmethod
-    def start(cls, digest: Digest, max_stories: int) -> _PdfProcess | None:
-        """The process rendering the PDF, or None if the PDF is better rendered in turn."""
+    def start(cls, kind: OutputFormat, page: EditionPage) -> _FormatProcess | None:
+        """The process writing ``kind``, or None if it is better written in turn."""
         if not cls.possible():
             return None
         try:
-            return cls(digest, max_stories)
+            return cls(kind, page)
         except Exception as exc:  # no memory to fork, or this is itself a daemonic worker
-            log.debug("rendering the PDF in turn: no process for it (%s)", exc)
+            log.debug("rendering the %s in turn: no process for it (%s)", kind.title, exc)
             return None
 
-    def __init__(self, digest: Digest, max_stories: int) -> None:
+    def __init__(self, kind: OutputFormat, page: EditionPage) -> None:
+        self._kind = kind
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         try:
-            self._process = context.Process(target=_pdf_worker, args=(digest, max_stories, send), daemon=True)
+            self._process = context.Process(target=_format_worker, args=(kind, page, send), daemon=True)
             self._process.start()
         except BaseException:
             self._receive.close()
             raise
         finally:
             send.close()
-        log.debug("rendering the PDF in process %s", self._process.pid)
+        log.debug("rendering the %s in process %s", kind.title, self._process.pid)
 
     def result(self) -> bytes:
         try:
             done, value = self._receive.recv()
         except EOFError:
             self._process.join()
-            raise RenderError(f"cannot render the PDF: its process ended with code {self._process.exitcode}") from None
+            raise RenderError(
+                f"cannot render the {self._kind.title}: its process ended with code {self._process.exitcode}"
+            ) from None
         if not done:
             raise value
         assert isinstance(value, bytes)
@@ -698,42 +701,118 @@ def _publish_folder(folder: Path, files: dict[str, bytes]) -> None:
             os.close(directory)
 
 
+# ---- output formats -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditionPage:
+    """What a format's writer is given: the edition, the stories shown in full, and the neighbouring editions."""
+
+    digest: Digest
+    max_stories: int
+    previous: str | None = None  # date of the edition before, if any
+    following: str | None = None  # date of the edition after, if any
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output of an edition: its name in settings, the file it is written to and how to make its bytes."""
+
+    name: str  # as settings and --format name it, and as the edition's record keys it
+    file_name: str  # in output/<date>/
+    media_type: str
+    write: Callable[[EditionPage], bytes]
+    slow: bool = False  # written in a forked process while the others are, where that pays
+    title: str = ""  # how messages name it; default: the name in capitals
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.name.upper())
+
+
+# The formats an edition can be written in, by name, in the order they were registered.
+OUTPUT_FORMATS: dict[str, OutputFormat] = {}
+
+
+def register_format(kind: OutputFormat) -> OutputFormat:
+    """Make ``kind`` a format settings and --format may name (replacing one of the same name)."""
+    OUTPUT_FORMATS[kind.name] = kind
+    return kind
+
+
+def _html_bytes(page: EditionPage) -> bytes:
+    html = render_html(page.digest, max_stories=page.max_stories, previous=page.previous, following=page.following)
+    return html.encode("utf-8")
+
+
+def _pdf_bytes(page: EditionPage) -> bytes:
+    return render_pdf(render_html(page.digest, max_stories=page.max_stories, mode="pdf"))
+
+
+def _json_bytes(page: EditionPage) -> bytes:
+    return json.dumps(digest_json(page.digest), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+register_format(OutputFormat("html", "digest.html", "text/html; charset=utf-8", _html_bytes))
+register_format(OutputFormat("pdf", "digest.pdf", "application/pdf", _pdf_bytes, slow=True))
+register_format(OutputFormat("json", "digest.json", "application/json", _json_bytes))
+
+DEFAULT_FORMATS = ("html", "pdf", "json")
+
+
+def output_format(name: str) -> OutputFormat:
+    """The registered format ``name``, or a ConfigError naming the known ones."""
+    try:
+        return OUTPUT_FORMATS[name]
+    except KeyError:
+        raise ConfigError(f"output format {name!r} is not known; choose from {', '.join(OUTPUT_FORMATS)}") from None
+
+
 def write_edition(
-    digest: Digest, output: Path, *, pdf: bool, max_stories: int, editions: Sequence[EditionRecord] = ()
+    digest: Digest,
+    output: Path,
+    *,
+    pdf: bool = True,
+    max_stories: int,
+    editions: Sequence[EditionRecord] = (),
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> dict[str, str]:
-    """Write output/<date>/digest.{json,html,pdf}; return {kind: path}.
+    """Write output/<date>/ in each of ``formats`` (less the PDF if not ``pdf``); return {format: path}.
 
     The files appear together or not at all (see :func:`_publish_folder`). ``editions`` are the
     other editions: the new one links to its neighbours, and their HTML is updated to link to it.
     """
     folder = output / digest.date.isoformat()
     day = digest.date.isoformat()
+    kinds = [output_format(name) for name in dict.fromkeys(formats) if pdf or name != "pdf"]
+    if not kinds:
+        raise ConfigError("no output format left to write: formats names only the PDF, and the PDF is left out")
     dates = sorted({e.date for e in editions if "html" in e.outputs} | {day})
     at = dates.index(day)
-    neighbour = lambda k: dates[k] if 0 <= k < len(dates) else None  # noqa: E731
+
+    def neighbour(k: int) -> str | None:
+        return dates[k] if 0 <= k < len(dates) else None
+
+    page = EditionPage(digest, max_stories, neighbour(at - 1), neighbour(at + 1))
     files: dict[str, bytes] = {}
-    background = _PdfProcess.start(digest, max_stories) if pdf else None
+    background = {kind.name: process for kind in kinds if kind.slow if (process := _FormatProcess.start(kind, page))}
     try:
-        files["json"] = json.dumps(digest_json(digest), ensure_ascii=False, indent=2).encode("utf-8")
-        html = render_html(digest, max_stories=max_stories, previous=neighbour(at - 1), following=neighbour(at + 1))
-        files["html"] = html.encode("utf-8")
-        if pdf:
-            log.info("rendering the PDF")
-            if background is not None:
-                files["pdf"] = background.result()
-            else:
-                files["pdf"] = render_pdf(render_html(digest, max_stories=max_stories, mode="pdf"))
-        _publish_folder(folder, {f"digest.{kind}": data for kind, data in files.items()})
-        for k in (at - 1, at + 1):
-            other = neighbour(k)
-            if other:
-                _relink(output, other, neighbour(k - 1), neighbour(k + 1))
+        for kind in sorted(kinds, key=lambda kind: kind.slow):  # the slow ones last: they are made meanwhile
+            if kind.slow:
+                log.info("rendering the %s", kind.title)
+            files[kind.name] = background[kind.name].result() if kind.name in background else kind.write(page)
+        _publish_folder(folder, {OUTPUT_FORMATS[name].file_name: data for name, data in files.items()})
+        if "html" in files:
+            for k in (at - 1, at + 1):
+                other = neighbour(k)
+                if other:
+                    _relink(output, other, neighbour(k - 1), neighbour(k + 1))
     except OSError as exc:
         raise RenderError(f"cannot write the edition to {folder}: {exc.strerror or exc}") from None
     finally:
-        if background is not None:
-            background.close()
-    return {kind: str(folder / f"digest.{kind}") for kind in files}
+        for process in background.values():
+            process.close()
+    return {kind.name: str(folder / kind.file_name) for kind in kinds}
 
 
 def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:

@@ -479,7 +479,7 @@ class Daemon:
         due = job.next_run_time
         if due is None or due > now:
             return None
-        last = due
+        last: datetime = due
         for _ in range(100_000):  # a schedule firing every minute, down for two months
             following = job.trigger.get_next_fire_time(last, now)
             if following is None or following > now:
