@@ -502,9 +502,15 @@ def _summaries(
     for number, key in enumerate(keys):
         if key in found:
             stored = json.loads(found[key])
-            summaries[number] = tuple(SummarySentence(text, tuple(cited), own) for text, cited, own in stored)
+            summaries[number] = tuple(
+                SummarySentence(text, tuple(cited), own, tuple((a, said) for a, said in evidence))
+                for text, cited, own, evidence in stored
+            )
     if store is not None and version and made:
-        kept = {keys[n]: json.dumps([[s.text, s.citations, s.article_id] for s in summaries[n]]) for n in missing}
+        kept = {
+            keys[n]: json.dumps([[s.text, s.citations, s.article_id, s.evidence] for s in summaries[n]])
+            for n in missing
+        }
         store.keep_prepared("summary", kept, version, _now())
         store.forget_prepared((datetime.now(UTC) - timedelta(days=PREPARED_DAYS)).isoformat(timespec="seconds"))
     return summaries
