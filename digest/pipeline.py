@@ -669,7 +669,7 @@ def run_edition(
             record = EditionRecord(
                 day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs
             )
-            store.record_edition(record, [a.id for s in stories for a in s.articles])
+            store.record_edition(record, [a.id for s in stories for a in s.articles], digest.stories, digest.topics)
             render.write_archive(settings.output, store.editions())
             lap("render")
             log.info(
