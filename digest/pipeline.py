@@ -653,7 +653,7 @@ def run_edition(
             lap("select")
             stories = build_stories(articles, settings.summary_words, stages, store, settings.summarizer)
             mark = time.perf_counter()
-            earlier = earlier_stories(store, settings.output, store.editions(), day)
+            earlier = earlier_stories(store, store.editions(), day)
             stories = rank_stories(mark_continuing(stories, earlier))
             quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
             generated = clock().astimezone(settings.tz).replace(microsecond=0)
@@ -670,7 +670,7 @@ def run_edition(
                 day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs
             )
             store.record_edition(record, [a.id for s in stories for a in s.articles], digest.stories, digest.topics)
-            render.write_archive(settings.output, store.editions())
+            render.write_archive(settings.output, store.editions(), store)
             lap("render")
             log.info(
                 "edition %s written: %s from %s -> %s",

@@ -34,7 +34,7 @@ from .config import usable_cores
 from .errors import RenderError
 from .models import Article, Digest, Story, SummarySentence
 from .segment import content_terms
-from .store import EditionRecord
+from .store import EditionRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -724,8 +724,9 @@ def write_edition(
     return {kind: str(folder / f"digest.{kind}") for kind in files}
 
 
-def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
-    """output/index.html: every edition, newest first, with links to its HTML and PDF."""
+def write_archive(output: Path, editions: Sequence[EditionRecord], store: Store | None = None) -> Path:
+    """output/index.html: every edition, newest first, with links to its HTML and PDF, and (from the
+    ``store``) its first headlines and how many sources it had."""
     remove_leftovers(output, ".index.html.*.tmp")
     env = _environment()
     css = stylesheet("html")
@@ -733,21 +734,10 @@ def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
     for edition in editions:
         headlines: list[tuple[str, str]] = []  # (title, link)
         sources = None
-        json_path = output / edition.date / "digest.json"
-        if not json_path.is_file():
-            json_path = Path(edition.outputs.get("json", ""))
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
-            stories = json.loads(json_path.read_text(encoding="utf-8"))["stories"]
-            headlines = [
-                (str(s["title"]), f"{edition.date}/digest.html#{story_anchor(str(s['id']))}") for s in stories[:3]
-            ]
-            sources = len(
-                {
-                    source_key(Article(a["id"], a["path"], a["title"], a["source"], a["url"], a["published"], (), ()))
-                    for s in stories
-                    for a in s["articles"]
-                }
-            )
+        top, articles = store.edition_outline(edition.date) if store is not None else ([], [])
+        if store is not None and (top or not edition.stories):  # (an edition made before stories were kept: none)
+            headlines = [(title, f"{edition.date}/digest.html#{story_anchor(story_id)}") for story_id, title in top]
+            sources = len({source_key(article) for article in articles})
         rows.append(
             {
                 "date": edition.date,

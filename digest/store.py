@@ -664,6 +664,23 @@ class Store:
             for row in rows
         ]
 
+    def edition_outline(self, date: str, headlines: int = 3) -> tuple[list[tuple[str, str]], list[Article]]:
+        """What the archive lists of an edition: its first ``headlines`` stories (id, title), and the
+        articles it published, without their text (for counting their outlets)."""
+        top = self.db.execute(
+            "SELECT id, title FROM stories WHERE edition = ? ORDER BY position LIMIT ?", (date, headlines)
+        ).fetchall()
+        rows = self.db.execute(
+            "SELECT a.id, a.path, a.title, a.source, a.url, a.published FROM story_articles AS s "
+            "JOIN articles AS a ON a.id = s.article_id WHERE s.edition = ?",
+            (date,),
+        ).fetchall()
+        articles = [
+            Article(r["id"], _loaded_path(r["path"]), r["title"], r["source"], r["url"], r["published"], (), ())
+            for r in rows
+        ]
+        return [(r["id"], r["title"]) for r in top], articles
+
     def edition_topics(self, date: str) -> list[Topic]:
         """The topics of the edition of ``date``, in its order, each with its stories' ids."""
         found: dict[str, Topic] = {}

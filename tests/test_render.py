@@ -18,7 +18,7 @@ from digest.errors import RenderError
 from digest.models import Article, Digest, Quarantined, Story, SummarySentence
 from digest.pipeline import build_stories
 from digest.render import digest_json, render_html, render_pdf, safe_link, write_archive, write_edition
-from digest.store import EditionRecord
+from digest.store import EditionRecord, FileRecord, Store
 
 EVIL = "<script>alert('x')</script>"
 
@@ -137,10 +137,13 @@ def test_pdf_fetches_nothing():
 def test_archive_lists_editions(tmp_path, seed_articles):
     digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
     outputs = write_edition(digest, tmp_path, pdf=False, max_stories=20)
-    index = write_archive(
-        tmp_path, [EditionRecord("2019-11-03", "t", 5, 8, outputs), EditionRecord("2019-11-02", "t", 1, 1, {})]
-    )
+    record = EditionRecord("2019-11-03", "t", 5, 8, outputs)
+    with Store(tmp_path / "s.sqlite3") as store:  # the archive lists the stories the store keeps
+        store.record_file(FileRecord("/inbox/seeds", 1, 1, "s", "ok", None), "t", seed_articles)
+        store.record_edition(record, [a.id for a in seed_articles], digest.stories, digest.topics)
+        index = write_archive(tmp_path, [record, EditionRecord("2019-11-02", "t", 1, 1, {})], store)
     html = index.read_text()
+    assert "5 sources" in html
     assert '<a href="2019-11-03/digest.html">3 November 2019</a>' in html
     assert "2 November 2019" in html and digest.stories[0].title in html
 
