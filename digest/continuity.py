@@ -3,18 +3,16 @@
 A story continues an earlier one when its new articles would have joined that story had they
 arrived together: the average similarity between the two stories' articles (the clustering's
 own vectors, date window and threshold, from :mod:`digest.cluster`) reaches the threshold that
-joins articles into one story. The earlier stories come from the last few editions' JSON (which
-articles each story held) and the store (the articles themselves).
+joins articles into one story. The earlier stories are the last few editions' stories, as the
+store keeps them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
-from pathlib import Path
 
 import numpy as np
 
@@ -41,39 +39,27 @@ class EarlierStory:
 
 def earlier_stories(
     store: Store,
-    output: Path,
     editions: Sequence[EditionRecord],
     before: Date,
     *,
     back: int = EDITIONS_BACK,
     window_days: int | None = None,
 ) -> list[EarlierStory]:
-    """The stories of up to ``back`` editions before ``before`` (newest first), read from their JSON.
+    """The stories of up to ``back`` editions before ``before`` (newest first), as the store keeps them.
 
     Editions older than ``window_days`` (the clustering's date window by default) are not read:
-    their articles could not link to new ones anyway. An edition without a readable JSON is skipped.
+    their articles could not link to new ones anyway.
     """
     window = ClusterParams().date_window_days if window_days is None else window_days
     dates = sorted((e.date for e in editions if e.date < before.isoformat()), reverse=True)[:back]
     found: list[EarlierStory] = []
     for day in dates:
-        try:
-            if (before - Date.fromisoformat(day)).days > window:
-                break
-            data = json.loads((output / day / "digest.json").read_text(encoding="utf-8"))
-            listed = [
-                (str(s["id"]), str(s["title"]), [str(a["id"]) for a in s["articles"]], s.get("continues"))
-                for s in data["stories"]
-            ]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.debug("edition %s not used for continuing stories: %s", day, exc)
-            continue
-        known = store.articles_by_id(i for _, _, ids, _ in listed for i in ids)
-        for story_id, title, ids, continues in listed:
-            articles = tuple(known[i] for i in ids if i in known)
-            since = continues.get("since", day) if isinstance(continues, dict) else day
-            if articles:
-                found.append(EarlierStory(day, story_id, title, articles, str(since)))
+        if (before - Date.fromisoformat(day)).days > window:
+            break
+        for story in store.edition_stories(day):
+            since = story.continues.since if story.continues else day
+            if story.articles:
+                found.append(EarlierStory(day, story.id, story.title, story.articles, since))
     return found
 
 

@@ -1,6 +1,6 @@
 """E-mail delivery: each recorded edition goes to each recipient as one message, exactly once.
 
-The message is built from the edition's ``digest.json`` (a plain-text part, an HTML part made
+The message is built from the edition's stories in the store (a plain-text part, an HTML part made
 for mail clients, and the PDF attached) and handed to an SMTP server. The store keeps one row
 per edition and recipient, written before and after every hand-over, so a restarted daemon or a
 second ``digest run --send`` does not send again; ``force`` does.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import logging
 import os
 import secrets
@@ -48,7 +47,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .config import EmailSettings, Settings, check_address, port_mismatch
 from .errors import ConfigError, DeliveryError
-from .render import UNNAMED, nice_date, outlet_name, templates_dir
+from .models import Digest
+from .render import UNNAMED, digest_json, nice_date, outlet_name, templates_dir
 from .store import DeliveryRecord, EditionLock, Store
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class MailStory:
 
 @dataclass(frozen=True)
 class Edition:
-    """A recorded edition, read back from its output folder."""
+    """A recorded edition, read back from the store (``data`` as its digest.json has it)."""
 
     date: Date
     data: dict[str, Any]
@@ -219,15 +219,15 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
         raise DeliveryError(
             f"there is no edition for {day.isoformat()}{latest}. Make it with 'digest run --date {day.isoformat()}'"
         )
-    json_path = Path(record.outputs.get("json") or settings.output / day.isoformat() / "digest.json")
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    stories = store.edition_stories(record.date)
+    if record.stories and not stories:
         raise DeliveryError(
-            f"the edition {day.isoformat()} cannot be read from {json_path} ({reason}); "
+            f"the edition {day.isoformat()} was made before the store kept stories; "
             f"remake it with 'digest run --date {day.isoformat()}'"
-        ) from None
+        )
+    generated = datetime.fromisoformat(record.generated_at)
+    edition = Digest(day, generated, tuple(stories), topics=tuple(store.edition_topics(record.date)))
+    data = digest_json(edition)
     pdf = Path(record.outputs["pdf"]) if record.outputs.get("pdf") else None
     if pdf is not None and not pdf.is_file():
         pdf = None

@@ -72,6 +72,13 @@ class SummarySentence:
     text: str
     citations: tuple[str, ...]  # article ids, the sentence's own article first
     article_id: str  # the article the text was taken from
+    # What each other cited article says of it: (article id, its sentence or pair of adjacent
+    # sentences that states the text), found when the citations were decided.
+    evidence: tuple[tuple[str, str], ...] = ()
+
+    def evidence_of(self, article_id: str) -> str | None:
+        """The words of the cited article ``article_id`` that state the sentence; None if not known."""
+        return next((words for cited, words in self.evidence if cited == article_id), None)
 
     @property
     def single_source(self) -> bool:

@@ -502,9 +502,15 @@ def _summaries(
     for number, key in enumerate(keys):
         if key in found:
             stored = json.loads(found[key])
-            summaries[number] = tuple(SummarySentence(text, tuple(cited), own) for text, cited, own in stored)
+            summaries[number] = tuple(
+                SummarySentence(text, tuple(cited), own, tuple((a, said) for a, said in evidence))
+                for text, cited, own, evidence in stored
+            )
     if store is not None and version and made:
-        kept = {keys[n]: json.dumps([[s.text, s.citations, s.article_id] for s in summaries[n]]) for n in missing}
+        kept = {
+            keys[n]: json.dumps([[s.text, s.citations, s.article_id, s.evidence] for s in summaries[n]])
+            for n in missing
+        }
         store.keep_prepared("summary", kept, version, _now())
         store.forget_prepared((datetime.now(UTC) - timedelta(days=PREPARED_DAYS)).isoformat(timespec="seconds"))
     return summaries
@@ -647,7 +653,7 @@ def run_edition(
             lap("select")
             stories = build_stories(articles, settings.summary_words, stages, store, settings.summarizer)
             mark = time.perf_counter()
-            earlier = earlier_stories(store, settings.output, store.editions(), day)
+            earlier = earlier_stories(store, store.editions(), day)
             stories = rank_stories(mark_continuing(stories, earlier))
             quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
             generated = clock().astimezone(settings.tz).replace(microsecond=0)
@@ -664,8 +670,8 @@ def run_edition(
             record = EditionRecord(
                 day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs
             )
-            store.record_edition(record, [a.id for s in stories for a in s.articles])
-            render.write_archive(settings.output, store.editions())
+            store.record_edition(record, [a.id for s in stories for a in s.articles], digest.stories, digest.topics)
+            render.write_archive(settings.output, store.editions(), store)
             lap("render")
             log.info(
                 "edition %s written: %s from %s -> %s",

@@ -32,9 +32,9 @@ from markupsafe import Markup, escape
 
 from .config import usable_cores
 from .errors import ConfigError, RenderError
-from .models import Article, Digest, Story
+from .models import Article, Digest, Story, SummarySentence
 from .segment import content_terms
-from .store import EditionRecord
+from .store import EditionRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -318,31 +318,17 @@ def _bylines(entries: Sequence[SourceEntry]) -> tuple[list[Byline], int]:
     return list(latest.values()), unnamed
 
 
-def _citation_notes(
-    groups: Sequence[tuple[list[str], list[SourceEntry], list[str]]],
-) -> dict[tuple[str, str, bool], str | None]:
-    """What each cited article says of each summary sentence citing it, by (article id, sentence,
-    whether the sentence is the article's own): :func:`supporting_sentence`, with each article
-    searched once for all the sentences of a story that cite it."""
-    notes: dict[tuple[str, str, bool], str | None] = {}
-    wanted: dict[str, tuple[Article, dict[str, None]]] = {}  # article id -> (article, texts to find)
-    for texts, cited, owners in groups:
-        for entry in cited:
-            for text, owner in zip(texts, owners, strict=True):
-                if owner == entry.article.id:
-                    notes[owner, text, True] = supporting_sentence(text, entry.article, own=True)
-                else:
-                    wanted.setdefault(entry.article.id, (entry.article, {}))[1][text] = None
-    for article_id, (article, searched) in wanted.items():
-        for text, said in zip(searched, supporting_sentences(list(searched), article), strict=True):
-            notes[article_id, text, False] = said
-    return notes
+def _note(sentence: SummarySentence, article_id: str, max_words: int = 60) -> str | None:
+    """What the cited article ``article_id`` says of ``sentence``: the sentence itself for its own
+    article, else the evidence its citation was decided on; None if not known."""
+    said = sentence.text if article_id == sentence.article_id else sentence.evidence_of(article_id)
+    return _first_words(said, max_words) if said else None
 
 
 def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[StoryView]:
     """What the templates show of each story. Only the first ``full`` stories are shown in full; the
     others are listed by title, with their outlets: they get no paragraphs, bylines or related links
-    (and finding the cited words for the notes compares many sentences)."""
+    (and marking the stating words in the notes compares many words)."""
     anchors = {story.id: story_anchor(story.id) for story in digest.stories}
     titles = {story.id: story.title for story in digest.stories}
     views = []
@@ -361,30 +347,29 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
             views.append(StoryView(number, anchor, story, list(entries.values()), [], [], [], 0, continues))
             continue
         # Consecutive sentences citing the same articles read as one paragraph with one marker set.
-        groups: list[tuple[list[str], list[SourceEntry], list[str]]] = []  # texts, cited, own article ids
+        groups: list[tuple[list[SummarySentence], list[SourceEntry]]] = []  # sentences, cited
         for sentence in story.summary:
             cited = sorted((entries[c] for c in sentence.citations if c in entries), key=lambda e: e.number)
             if groups and [e.number for e in groups[-1][1]] == [e.number for e in cited]:
-                groups[-1][0].append(sentence.text)
-                groups[-1][2].append(sentence.article_id)
+                groups[-1][0].append(sentence)
             else:
-                groups.append(([sentence.text], cited, [sentence.article_id]))
-        notes = _citation_notes(groups) if mode == "html" else None  # the PDF shows no notes
+                groups.append(([sentence], cited))
         paragraphs = []
-        for index, (texts, cited, owners) in enumerate(groups, start=1):
+        for index, (sentences, cited) in enumerate(groups, start=1):
             citations = []
             for entry in cited:
                 said: Markup | None = None
-                if notes is not None:
+                if mode == "html":  # the PDF shows no notes
                     key = entry.article.id
                     shown: dict[str, Markup] = {}
-                    for text, owner in zip(texts, owners, strict=True):
-                        note = notes[key, text, owner == key]
+                    for sentence in sentences:
+                        note = _note(sentence, key)
                         if note and note not in shown:
-                            shown[note] = escape(note) if owner == key else marked(text, note)
+                            own = sentence.article_id == key
+                            shown[note] = escape(note) if own else marked(sentence.text, note)
                     said = Markup(" … ").join(shown.values()) or None
                 citations.append(Citation(entry, f"{anchor}-p{index}-c{entry.number}", said))
-            paragraphs.append(Paragraph(" ".join(texts), citations))
+            paragraphs.append(Paragraph(" ".join(s.text for s in sentences), citations))
         related = [(anchors[r], titles[r]) for r in story.related if r in anchors]
         bylines, unnamed = _bylines(list(entries.values()))
         views.append(
@@ -457,7 +442,10 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                     }
                     for a in story.articles
                 ],
-                "summary": [{"text": s.text, "citations": list(s.citations)} for s in story.summary],
+                "summary": [
+                    {"text": s.text, "citations": list(s.citations), "evidence": dict(s.evidence)}
+                    for s in story.summary
+                ],
                 "related": list(story.related),
                 "continues": None
                 if story.continues is None
@@ -815,8 +803,9 @@ def write_edition(
     return {kind.name: str(folder / kind.file_name) for kind in kinds}
 
 
-def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
-    """output/index.html: every edition, newest first, with links to its HTML and PDF."""
+def write_archive(output: Path, editions: Sequence[EditionRecord], store: Store | None = None) -> Path:
+    """output/index.html: every edition, newest first, with links to its HTML and PDF, and (from the
+    ``store``) its first headlines and how many sources it had."""
     remove_leftovers(output, ".index.html.*.tmp")
     env = _environment()
     css = stylesheet("html")
@@ -824,21 +813,10 @@ def write_archive(output: Path, editions: Sequence[EditionRecord]) -> Path:
     for edition in editions:
         headlines: list[tuple[str, str]] = []  # (title, link)
         sources = None
-        json_path = output / edition.date / "digest.json"
-        if not json_path.is_file():
-            json_path = Path(edition.outputs.get("json", ""))
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
-            stories = json.loads(json_path.read_text(encoding="utf-8"))["stories"]
-            headlines = [
-                (str(s["title"]), f"{edition.date}/digest.html#{story_anchor(str(s['id']))}") for s in stories[:3]
-            ]
-            sources = len(
-                {
-                    source_key(Article(a["id"], a["path"], a["title"], a["source"], a["url"], a["published"], (), ()))
-                    for s in stories
-                    for a in s["articles"]
-                }
-            )
+        top, articles = store.edition_outline(edition.date) if store is not None else ([], [])
+        if store is not None and (top or not edition.stories):  # (an edition made before stories were kept: none)
+            headlines = [(title, f"{edition.date}/digest.html#{story_anchor(story_id)}") for story_id, title in top]
+            sources = len({source_key(article) for article in articles})
         rows.append(
             {
                 "date": edition.date,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LockBusyError, StoreError
-from .models import Article
+from .models import Article, Continuation, Story, SummarySentence, Topic
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: files, articles, editions
@@ -122,7 +122,52 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, key)
     );
     """,
+    # 6: the stories of each edition, in its order: their articles, their summary sentences, and each
+    # sentence's citations with the evidence (the cited article's words that state it; none for the
+    # sentence's own article). An edition's rows are replaced when it is made again.
+    """
+    CREATE TABLE stories (
+        edition TEXT NOT NULL,
+        id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        topic_title TEXT NOT NULL,
+        related TEXT NOT NULL,
+        continues_date TEXT,
+        continues_story TEXT,
+        continues_title TEXT,
+        continues_since TEXT,
+        PRIMARY KEY (edition, id)
+    );
+    CREATE TABLE story_articles (
+        edition TEXT NOT NULL,
+        story TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (edition, story, position)
+    );
+    CREATE TABLE summary_sentences (
+        edition TEXT NOT NULL,
+        story TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (edition, story, position)
+    );
+    CREATE TABLE citations (
+        edition TEXT NOT NULL,
+        story TEXT NOT NULL,
+        sentence INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        evidence TEXT,
+        PRIMARY KEY (edition, story, sentence, position)
+    );
+    """,
 )
+# The tables of an edition's stories, emptied before they are written again.
+_STORY_TABLES = ("stories", "story_articles", "summary_sentences", "citations")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -509,10 +554,19 @@ class Store:
         return None if row is None else row["edition"]
 
     # editions ----------------------------------------------------------------------------
-    def record_edition(self, edition: EditionRecord, article_ids: Iterable[str]) -> None:
-        """Mark the edition's articles as published in it (articles already in another edition keep theirs)."""
+    def record_edition(
+        self,
+        edition: EditionRecord,
+        article_ids: Iterable[str],
+        stories: Sequence[Story] = (),
+        topics: Sequence[Topic] = (),
+    ) -> None:
+        """Mark the edition's articles as published in it (articles already in another edition keep
+        theirs) and keep its ``stories`` (in order) with the titles of their ``topics``, replacing
+        what an earlier run of the same date kept."""
         ids = list(article_ids)
         with self.transaction() as db:
+            self._record_stories(db, edition.date, stories, topics)
             db.execute("UPDATE articles SET edition = NULL WHERE edition = ?", (edition.date,))
             db.executemany(
                 "UPDATE articles SET edition = ? WHERE id = ? AND edition IS NULL",
@@ -524,6 +578,120 @@ class Store:
                 "stories = excluded.stories, articles = excluded.articles, outputs = excluded.outputs",
                 (edition.date, edition.generated_at, edition.stories, edition.articles, json.dumps(edition.outputs)),
             )
+
+    @staticmethod
+    def _record_stories(db: sqlite3.Connection, day: str, stories: Sequence[Story], topics: Sequence[Topic]) -> None:
+        for table in _STORY_TABLES:
+            db.execute(f"DELETE FROM {table} WHERE edition = ?", (day,))
+        titles = {topic.id: topic.title for topic in topics}
+        for position, story in enumerate(stories):
+            topic = story.topic or story.id
+            link = story.continues
+            db.execute(
+                "INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    day,
+                    story.id,
+                    position,
+                    story.title,
+                    story.topic,
+                    titles.get(topic, story.title),
+                    json.dumps(list(story.related)),
+                    *((link.date, link.story_id, link.title, link.since) if link else (None,) * 4),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO story_articles VALUES (?, ?, ?, ?)",
+                [(day, story.id, article.id, k) for k, article in enumerate(story.articles)],
+            )
+            db.executemany(
+                "INSERT INTO summary_sentences VALUES (?, ?, ?, ?, ?)",
+                [(day, story.id, k, sentence.text, sentence.article_id) for k, sentence in enumerate(story.summary)],
+            )
+            db.executemany(
+                "INSERT INTO citations VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (day, story.id, k, n, cited, sentence.evidence_of(cited) if n else None)
+                    for k, sentence in enumerate(story.summary)
+                    for n, cited in enumerate(sentence.citations)
+                ],
+            )
+
+    def edition_stories(self, date: str) -> list[Story]:
+        """The stories the edition of ``date`` published, in its order, with their articles (as the
+        store holds them), summaries, citations and evidence; none for an edition not made."""
+        rows = self.db.execute("SELECT * FROM stories WHERE edition = ? ORDER BY position", (date,)).fetchall()
+        if not rows:
+            return []
+        members: dict[str, list[str]] = {}
+        for row in self.db.execute(
+            "SELECT story, article_id FROM story_articles WHERE edition = ? ORDER BY story, position", (date,)
+        ):
+            members.setdefault(row["story"], []).append(row["article_id"])
+        known = self.articles_by_id(i for ids in members.values() for i in ids)
+        cited: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
+        for row in self.db.execute(
+            "SELECT story, sentence, article_id, evidence FROM citations WHERE edition = ? "
+            "ORDER BY story, sentence, position",
+            (date,),
+        ):
+            cited.setdefault((row["story"], row["sentence"]), []).append((row["article_id"], row["evidence"]))
+        summaries: dict[str, list[SummarySentence]] = {}
+        for row in self.db.execute(
+            "SELECT story, position, text, article_id FROM summary_sentences WHERE edition = ? "
+            "ORDER BY story, position",
+            (date,),
+        ):
+            citations = cited.get((row["story"], row["position"]), [])
+            evidence = tuple((a, said) for a, said in citations if said is not None)
+            summaries.setdefault(row["story"], []).append(
+                SummarySentence(row["text"], tuple(a for a, _ in citations), row["article_id"], evidence)
+            )
+        return [
+            Story(
+                id=row["id"],
+                title=row["title"],
+                articles=tuple(known[i] for i in members.get(row["id"], []) if i in known),
+                summary=tuple(summaries.get(row["id"], [])),
+                related=tuple(json.loads(row["related"])),
+                continues=None
+                if row["continues_date"] is None
+                else Continuation(
+                    row["continues_date"], row["continues_story"], row["continues_title"], row["continues_since"]
+                ),
+                topic=row["topic"],
+            )
+            for row in rows
+        ]
+
+    def edition_outline(self, date: str, headlines: int = 3) -> tuple[list[tuple[str, str]], list[Article]]:
+        """What the archive lists of an edition: its first ``headlines`` stories (id, title), and the
+        articles it published, without their text (for counting their outlets)."""
+        top = self.db.execute(
+            "SELECT id, title FROM stories WHERE edition = ? ORDER BY position LIMIT ?", (date, headlines)
+        ).fetchall()
+        rows = self.db.execute(
+            "SELECT a.id, a.path, a.title, a.source, a.url, a.published FROM story_articles AS s "
+            "JOIN articles AS a ON a.id = s.article_id WHERE s.edition = ?",
+            (date,),
+        ).fetchall()
+        articles = [
+            Article(r["id"], _loaded_path(r["path"]), r["title"], r["source"], r["url"], r["published"], (), ())
+            for r in rows
+        ]
+        return [(r["id"], r["title"]) for r in top], articles
+
+    def edition_topics(self, date: str) -> list[Topic]:
+        """The topics of the edition of ``date``, in its order, each with its stories' ids."""
+        found: dict[str, Topic] = {}
+        for row in self.db.execute(
+            "SELECT id, topic, topic_title FROM stories WHERE edition = ? ORDER BY position", (date,)
+        ):
+            key = row["topic"] or row["id"]
+            known = found.get(key)
+            stories = (*known.stories, row["id"]) if known else (row["id"],)
+            found[key] = Topic(key, row["topic_title"], stories)
+        return list(found.values())
 
     def editions(self) -> list[EditionRecord]:
         rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC").fetchall()

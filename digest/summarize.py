@@ -379,9 +379,20 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
     return stating
 
 
-def _citations(story: _Story, units: _Units, rows: np.ndarray) -> list[set[int]]:
-    """For the sentences at ``rows`` of ``story``, the indexes of the other articles that state each."""
-    return [set(found) for found in _stating_units(story, units, rows)]
+def _evidence(story: _Story, units: _Units, rows: np.ndarray) -> list[dict[int, str]]:
+    """For the sentences at ``rows`` of ``story``, each other article that states it (by its index),
+    with the words that state it: the very sentence where the article has it, else the sentence or
+    pair of adjacent sentences the citation found, narrowed (see :func:`_stating_units`)."""
+    found = _stating_units(story, units, rows, narrow=True)
+    evidence: list[dict[int, str]] = []
+    for row, stating in zip(rows.tolist(), found, strict=True):
+        text = story.texts[row]
+        evidence.append({})
+        for article, unit in sorted(stating.items()):
+            start = story.first_row[article]
+            own = story.texts[start : start + len(story.articles[article].sentences)]
+            evidence[-1][article] = text if text in own else units.texts[unit]
+    return evidence
 
 
 def stating_units(texts: Sequence[str], article: Article) -> list[str | None]:
@@ -573,11 +584,12 @@ def summarize(
         ordered.append(k)
         while following := [f for f in followers.get(ordered[-1], []) if f in picked]:
             ordered.append(following[0])
-    cited = _citations(story, units, rows[ordered]) if units is not None else [set() for _ in ordered]
+    cited = _evidence(story, units, rows[ordered]) if units is not None else [{} for _ in ordered]
     result = []
     for k, stating in zip(ordered, cited, strict=True):
         candidate = candidates[k]
         own = articles[candidate.article].id
-        others = [articles[j].id for j in sorted(stating)]
-        result.append(SummarySentence(text=candidate.text, citations=(own, *others), article_id=own))
+        evidence = tuple((articles[j].id, said) for j, said in stating.items())
+        others = tuple(cited_id for cited_id, _ in evidence)
+        result.append(SummarySentence(candidate.text, (own, *others), own, evidence))
     return tuple(result)

@@ -148,3 +148,41 @@ def test_editions_link_to_their_neighbours_and_the_archive_lists_them(tmp_path, 
     for link in headlines:  # each headline opens its story
         folder, fragment = link.get("href").split("/digest.html#")
         assert folder == "2019-11-03" and page.get_element_by_id(fragment).tag == "article"
+
+
+def _three_editions(root, clock, delete_json: bool) -> tuple[list, str, tuple[str, str]]:
+    """The seed editions of 3, 4 and 5 November; with ``delete_json``, every earlier edition's
+    digest.json is deleted before the next is made (and before the last is mailed)."""
+    from digest.deliver import load_edition, render_bodies
+    from digest.store import Store
+
+    inbox = root / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=root / "output", timezone="UTC", pdf=False)
+    made = []
+    for day, prefixes in ((3, ("000", "003")), (4, ("001",)), (5, ("002", "004"))):
+        if delete_json:
+            for path in settings.output.glob("*/digest.json"):
+                path.unlink()
+        copy_seeds(inbox, *prefixes)
+        made.append([s.continues for s in run_edition(settings, clock=clock, date=date(2019, 11, day)).stories])
+    if delete_json:
+        for path in settings.output.glob("*/digest.json"):
+            path.unlink()
+    with Store(settings.store_path) as store:
+        edition = load_edition(settings, store, date(2019, 11, 4))
+    mail = render_bodies(edition, subject="Digest", max_stories=3, attached=False)
+    return made, (settings.output / "index.html").read_text(), mail
+
+
+def test_digest_json_is_an_output_only(tmp_path, clock):
+    """Continuity, the mail and the archive read the stories the store keeps: deleting every
+    earlier digest.json changes none of them."""
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "deleted").mkdir()
+    kept = _three_editions(tmp_path / "kept", clock, delete_json=False)
+    deleted = _three_editions(tmp_path / "deleted", clock, delete_json=True)
+    assert kept[0][2][0] is not None  # the last edition continues a story
+    assert deleted[0] == kept[0]
+    assert deleted[1] == kept[1] and "Report: Iran Terrorism General" in kept[1]
+    assert deleted[2] == kept[2] and "Report: Iran Terrorism General" in kept[2][0]

@@ -39,7 +39,9 @@ from digest import cli
 from digest.config import EmailSettings, Settings, load_settings
 from digest.deliver import send_edition
 from digest.errors import ConfigError, DeliveryError
+from digest.models import Digest
 from digest.pipeline import run_edition
+from digest.render import digest_json
 from digest.store import Store
 
 from .conftest import REPO, SEEDS, Mailbox, Server, free_port
@@ -150,18 +152,33 @@ def make_settings(edition_output: Path, tmp_path: Path) -> Callable[..., Setting
 
 
 def edited_edition(settings: Settings, folder: Path, edit: Callable[[dict[str, Any]], None], pdf: bool) -> None:
-    """Record a copy of the shared edition in ``folder``, its JSON changed by ``edit``."""
+    """Record a copy of the shared edition, its stories in the store changed by ``edit`` (on their
+    digest.json form: titles, article titles and addresses, citations), its PDF in ``folder`` if ``pdf``."""
     source = settings.output / DAY.isoformat()
     folder.mkdir(parents=True)
-    data = json.loads((source / "digest.json").read_text())
-    edit(data)
-    (folder / "digest.json").write_text(json.dumps(data))
-    outputs = {"json": str(folder / "digest.json")}
+    outputs = {}
     if pdf:
         shutil.copy(source / "digest.pdf", folder / "digest.pdf")
         outputs["pdf"] = str(folder / "digest.pdf")
     with Store(settings.store_path) as store:
-        store.db.execute("UPDATE editions SET outputs = ? WHERE date = ?", (json.dumps(outputs), DAY.isoformat()))
+        record = store.edition(DAY.isoformat())
+        assert record is not None
+        stories, topics = store.edition_stories(record.date), store.edition_topics(record.date)
+        data = digest_json(Digest(DAY, dt.datetime.fromisoformat(record.generated_at), tuple(stories)))
+        edit(data)
+        edited = []
+        for story, changed in zip(stories, data["stories"], strict=True):
+            pairs = zip(story.articles, changed["articles"], strict=True)
+            articles = tuple(replace(a, title=c["title"], url=c["url"]) for a, c in pairs)
+            sentences = zip(story.summary, changed["summary"], strict=True)
+            summary = tuple(replace(s, citations=tuple(c["citations"])) for s, c in sentences)
+            edited.append(replace(story, title=changed["title"], articles=articles, summary=summary))
+        store.db.executemany(
+            "UPDATE articles SET title = ?, url = ? WHERE id = ?",
+            [(a.title, a.url, a.id) for story in edited for a in story.articles],
+        )
+        ids = [a.id for story in edited for a in story.articles]
+        store.record_edition(replace(record, outputs=outputs), ids, edited, topics)
 
 
 def deliveries(settings: Settings) -> dict[str, tuple[str, str | None, int]]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ConfigError, LockBusyError, NothingNewError, RenderError
-from digest.pipeline import ingest, prepare_edition, run_edition, status, stories_version
+from digest.pipeline import ingest, prepare_edition, published, run_edition, status, stories_version
+from digest.render import digest_json
 from digest.store import EditionLock, Store
 
 from .conftest import BRIDGE_ARTICLE
@@ -37,6 +38,25 @@ def test_seed_edition_structure_and_citations(settings, clock):
     assert top["id"] in analysis["related"]
     assert set(digest.outputs) == {"html", "json"}
     assert (settings.output / "index.html").is_file()
+
+
+def test_an_edition_keeps_its_stories_in_the_store(settings, clock):
+    """The store holds what the edition published: its stories in order, their articles, summaries,
+    citations with evidence, topics and links, as digest.json has them; a re-run replaces them."""
+    digest = run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    with Store(settings.store_path) as store:
+        assert store.edition_stories("2019-11-03") == list(digest.stories)
+        assert store.edition_topics("2019-11-03") == list(digest.topics)
+        kept = replace(digest, stories=tuple(store.edition_stories("2019-11-03")))
+    assert sum(len(s.evidence) for story in kept.stories for s in story.summary) > 0
+    data = edition_json(settings, "2019-11-03")
+    assert digest_json(published(kept, settings.inbox))["stories"] == data["stories"]
+    (settings.inbox / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))
+    again = run_edition(settings, clock=clock, date=date(2019, 11, 3), include_all=True)
+    with Store(settings.store_path) as store:
+        assert store.edition_stories("2019-11-03") == list(again.stories) != list(digest.stories)
+        counted = store.db.execute("SELECT COUNT(*) FROM story_articles WHERE edition = '2019-11-03'").fetchone()[0]
+    assert counted == again.article_count == 9
 
 
 def test_rerun_neither_loses_nor_duplicates(settings, clock):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -15,7 +18,7 @@ from digest.errors import RenderError
 from digest.models import Article, Digest, Quarantined, Story, SummarySentence
 from digest.pipeline import build_stories
 from digest.render import digest_json, render_html, render_pdf, safe_link, write_archive, write_edition
-from digest.store import EditionRecord
+from digest.store import EditionRecord, FileRecord, Store
 
 EVIL = "<script>alert('x')</script>"
 
@@ -71,7 +74,10 @@ def test_json_schema(seed_articles):
         for article in story["articles"]:
             assert set(article) == {"id", "path", "title", "source", "url", "published"}
         for sentence in story["summary"]:
-            assert set(sentence) == {"text", "citations"} and set(sentence["citations"]) <= ids
+            assert set(sentence) == {"text", "citations", "evidence"} and set(sentence["citations"]) <= ids
+            # the words of each other cited article that state the sentence
+            assert set(sentence["evidence"]) == set(sentence["citations"][1:])
+            assert all(isinstance(words, str) and words for words in sentence["evidence"].values())
 
 
 def test_all_stories_in_json_but_only_top_in_full(tmp_path, seed_articles):
@@ -131,10 +137,13 @@ def test_pdf_fetches_nothing():
 def test_archive_lists_editions(tmp_path, seed_articles):
     digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
     outputs = write_edition(digest, tmp_path, pdf=False, max_stories=20)
-    index = write_archive(
-        tmp_path, [EditionRecord("2019-11-03", "t", 5, 8, outputs), EditionRecord("2019-11-02", "t", 1, 1, {})]
-    )
+    record = EditionRecord("2019-11-03", "t", 5, 8, outputs)
+    with Store(tmp_path / "s.sqlite3") as store:  # the archive lists the stories the store keeps
+        store.record_file(FileRecord("/inbox/seeds", 1, 1, "s", "ok", None), "t", seed_articles)
+        store.record_edition(record, [a.id for a in seed_articles], digest.stories, digest.topics)
+        index = write_archive(tmp_path, [record, EditionRecord("2019-11-02", "t", 1, 1, {})], store)
     html = index.read_text()
+    assert "5 sources" in html
     assert '<a href="2019-11-03/digest.html">3 November 2019</a>' in html
     assert "2 November 2019" in html and digest.stories[0].title in html
 
@@ -214,3 +223,49 @@ def test_outputs_respect_the_umask(tmp_path, seed_articles):
     assert mode(tmp_path / "out" / "2019-11-03") == 0o755
     assert mode(tmp_path / "out" / "2019-11-04") == 0o750
     assert mode(tmp_path / "out" / "2019-11-04" / "digest.json") == 0o640
+
+
+def test_citation_notes_are_the_evidence_the_summary_decided_on(seed_articles):
+    """Each summary sentence carries, for each other article it cites, the words that state it; the
+    HTML's notes show them, the same words as searching the cited article again finds."""
+    stories = build_stories(seed_articles, 120)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(stories))
+    html = render_html(digest, max_stories=len(stories))
+    checked = 0
+    for story in stories:
+        articles = {a.id: a for a in story.articles}
+        for sentence in story.summary:
+            assert [a for a, _ in sentence.evidence] == list(sentence.citations[1:])
+            for cited in sentence.citations[1:]:
+                searched = render.supporting_sentence(sentence.text, articles[cited], own=False)
+                assert searched is not None and render._note(sentence, cited) == searched
+                assert str(render.marked(sentence.text, searched)) in html
+                checked += 1
+    assert checked >= 5, "the seed edition has sentences citing other articles"
+
+
+_RENDER_ALONE = """
+import re
+import sys
+from datetime import UTC, date, datetime
+from digest.models import Article, Digest, Story, SummarySentence
+from digest.render import render_html
+
+text = "The harbour bridge reopened to traffic on Monday after two years of repairs."
+said = "Traffic crossed the harbour bridge again on Monday, two years after repairs began."
+a = Article("a", "/in/a.txt", None, "City Times", None, "2019-11-04", (text,), (text,))
+b = Article("b", "/in/b.txt", None, "Harbour News", None, "2019-11-04", (said,), (said,))
+sentence = SummarySentence(text, ("a", "b"), "a", (("b", said),))
+digest = Digest(date(2019, 11, 4), datetime(2019, 11, 4, 7, tzinfo=UTC), (Story("s", "Bridge", (a, b), (sentence,)),))
+html = render_html(digest, max_stories=1)
+assert said in re.sub("<[^>]+>", "", html), html  # the note, its stating words marked
+print(sorted(name for name in sys.modules if name.startswith("digest.")))
+"""
+
+
+def test_rendering_an_edition_does_not_summarise_again():
+    """The notes come from the summary sentences' evidence: rendering loads no summariser."""
+    result = subprocess.run([sys.executable, "-c", _RENDER_ALONE], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = ast.literal_eval(result.stdout)
+    assert "digest.render" in loaded and "digest.summarize" not in loaded

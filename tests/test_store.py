@@ -8,7 +8,7 @@ import time
 import pytest
 
 from digest.errors import LockBusyError, StoreError
-from digest.models import Article
+from digest.models import Article, Continuation, Story, SummarySentence, Topic
 from digest.store import MIGRATIONS, SCHEMA_VERSION, EditionLock, EditionRecord, FileRecord, Store
 
 
@@ -143,7 +143,7 @@ def test_a_version_1_database_gains_deliveries_and_keeps_its_data(tmp_path):
         assert store.deliveries() == []
         assert store.prepared("summary", ["k"], "v") == {}
         assert store.feeds() == [] and store.fetched_keys("https://example.org/rss.xml") == set()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
 
 
 def test_deliveries_keep_the_last_state_and_count_attempts(tmp_path):
@@ -166,3 +166,54 @@ def test_deliveries_keep_the_last_state_and_count_attempts(tmp_path):
         assert (failed.status, failed.message_id, failed.attempts, failed.sent_at) == ("failed", "<m2@x>", 3, "t3")
         assert store.delivery(day, "b@example.org") is None
         assert [d.recipient for d in store.deliveries(day)] == [who]
+
+
+def test_a_version_5_database_gains_stories_and_keeps_its_data(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("\n".join(MIGRATIONS[:5]) + "\nPRAGMA user_version = 5;")
+    db.execute("INSERT INTO editions VALUES ('2019-11-03', 't', 1, 2, '{}')")
+    db.execute("INSERT INTO feeds (url, origin, added_at) VALUES ('https://example.org/rss.xml', 'cli', 't')")
+    db.execute("INSERT INTO prepared VALUES ('summary', 'k', 'v', '[]', 't')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert [e.date for e in store.editions()] == ["2019-11-03"]
+        assert [f.url for f in store.feeds()] == ["https://example.org/rss.xml"]
+        assert store.prepared("summary", ["k"], "v") == {"k": "[]"}
+        assert store.edition_stories("2019-11-03") == []  # made before stories were kept, without its JSON
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+
+
+def _stories() -> tuple[list[Story], list[Topic]]:
+    a, b, c = article("x1"), article("x2", "/inbox/b.txt"), article("x3", "/inbox/c.txt")
+    said = "Two, as the other outlet put it."
+    first = Story(
+        "s1",
+        "First",
+        (a, b),
+        (SummarySentence("One.", ("x1", "x2"), "x1", (("x2", said),)), SummarySentence("Two.", ("x2",), "x2")),
+        related=("s2",),
+        continues=Continuation("2019-11-02", "s0", "Earlier", "2019-11-01"),
+        topic="t1",
+    )
+    second = Story("s2", "Second", (c,), (SummarySentence("Three.", ("x3",), "x3"),), related=("s1",), topic="t1")
+    return [first, second], [Topic("t1", "Both", ("s1", "s2"))]
+
+
+def test_an_editions_stories_are_kept_and_replaced_by_a_rerun(tmp_path):
+    stories, topics = _stories()
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [s.articles[0] for s in stories])
+        store.record_file(FileRecord("/b", 1, 1, "u", "ok", None), "t", [stories[0].articles[1]])
+        store.record_edition(EditionRecord("2019-11-03", "t", 2, 3, {}), ["x1", "x2", "x3"], stories, topics)
+        assert store.edition_stories("2019-11-03") == stories
+        assert store.edition_topics("2019-11-03") == topics
+        assert store.edition_stories("2019-11-04") == []
+        # a re-run of the date keeps only what it published
+        alone = Story("s3", "Alone", (stories[1].articles[0],), stories[1].summary)
+        store.record_edition(EditionRecord("2019-11-03", "t", 1, 1, {}), ["x3"], [alone])
+        assert store.edition_stories("2019-11-03") == [alone]
+        assert store.edition_topics("2019-11-03") == [Topic("s3", "Alone", ("s3",))]
+        for table in ("story_articles", "summary_sentences", "citations"):
+            assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
