@@ -220,6 +220,11 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
             f"there is no edition for {day.isoformat()}{latest}. Make it with 'digest run --date {day.isoformat()}'"
         )
     stories = store.edition_stories(record.date)
+    if record.stories and not stories:  # made before the store kept stories: read once from its JSON
+        from .pipeline import adopt_earlier_editions
+
+        adopt_earlier_editions(store, settings.output)
+        stories = store.edition_stories(record.date)
     if record.stories and not stories:
         raise DeliveryError(
             f"the edition {day.isoformat()} was made before the store kept stories; "

@@ -324,8 +324,7 @@ def read_file(path: Path, *, max_bytes: int = 50 * 1024 * 1024, display: str | N
     if reader is None:
         return IngestResult(
             name,
-            error=f"unsupported file type {path.suffix or '(no extension)'!r}; "
-            f"supported: {', '.join(sorted(READERS))}",
+            error=f"unsupported file type {path.suffix or '(no extension)'!r}; supported: {', '.join(sorted(READERS))}",
         )
     try:
         if path.is_symlink():

@@ -25,7 +25,7 @@ from .config import Settings, usable_cores
 from .editing import choose_title, significance, topic_title
 from .errors import ConfigError, InputError, NothingNewError, plural
 from .ingest import IngestResult, is_candidate, read_file
-from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
+from .models import Article, Continuation, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
 from .store import EditionLock, EditionRecord, FileRecord, Store, shown_path
 
 log = logging.getLogger(__name__)
@@ -600,6 +600,58 @@ def system_clock() -> datetime:
     return datetime.now().astimezone()
 
 
+def _stories_from_json(data: dict[str, Any], store: Store) -> tuple[list[Story], list[Topic]]:
+    """The stories and topics of an edition's digest.json, with the store's articles."""
+    wanted = [a["id"] for story in data.get("stories", []) for a in story.get("articles", [])]
+    known = store.articles_by_id(wanted)
+    stories = []
+    for story in data.get("stories", []):
+        summary = tuple(
+            SummarySentence(
+                s["text"],
+                tuple(s["citations"]),
+                s["citations"][0],
+                tuple((k, v) for k, v in (s.get("evidence") or {}).items()),
+            )
+            for s in story.get("summary", [])
+            if s.get("citations")
+        )
+        link = story.get("continues")
+        stories.append(
+            Story(
+                story["id"],
+                story["title"],
+                tuple(known[a["id"]] for a in story.get("articles", []) if a["id"] in known),
+                summary,
+                tuple(story.get("related", [])),
+                Continuation(link["date"], link["story"], link["title"], link["since"]) if link else None,
+                next((t["id"] for t in data.get("topics", []) if story["id"] in t["stories"]), ""),
+            )
+        )
+    topics = [Topic(t["id"], t["title"], tuple(t["stories"])) for t in data.get("topics", [])]
+    return stories, topics
+
+
+def adopt_earlier_editions(store: Store, output: Path) -> int:
+    """Keep in the store the stories of editions made before it kept them, read once from their
+    digest.json, so continuity, the archive and mail see them; returns how many editions were adopted.
+    An edition whose digest.json is gone or unreadable is left as it is (it is logged)."""
+    adopted = 0
+    for day in store.dates_without_stories():
+        path = output / day / "digest.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            stories, topics = _stories_from_json(data, store)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning("edition %s: its stories could not be read from %s (%s)", day, path, exc)
+            continue
+        store.keep_stories(day, stories, topics)
+        adopted += 1
+    if adopted:
+        log.info("kept the stories of %s made before the store kept stories", plural(adopted, "edition"))
+    return adopted
+
+
 def run_edition(
     settings: Settings,
     *,
@@ -638,6 +690,7 @@ def run_edition(
     lock.acquire(wait=wait)
     try:
         with Store(settings.store_path) as store:
+            adopt_earlier_editions(store, settings.output)  # once, after an upgrade: continuity reads them
             with ingest_lock(settings):
                 report = scan_inbox(settings, store, clock)
             lap("ingest")

@@ -617,6 +617,20 @@ class Store:
                 ],
             )
 
+    def keep_stories(self, date: str, stories: Sequence[Story], topics: Sequence[Topic] = ()) -> None:
+        """Keep ``stories`` as those of the edition of ``date`` already recorded (an edition made before
+        the store kept stories), replacing any kept."""
+        with self.transaction() as db:
+            self._record_stories(db, date, stories, topics)
+
+    def dates_without_stories(self) -> list[str]:
+        """Editions recorded with no story kept: made before the store kept stories (or empty)."""
+        rows = self.db.execute(
+            "SELECT date FROM editions WHERE stories > 0 AND date NOT IN (SELECT DISTINCT edition FROM stories) "
+            "ORDER BY date"
+        )
+        return [row["date"] for row in rows]
+
     def edition_stories(self, date: str) -> list[Story]:
         """The stories the edition of ``date`` published, in its order, with their articles (as the
         store holds them), summaries, citations and evidence; none for an edition not made."""

@@ -59,6 +59,31 @@ def test_an_edition_keeps_its_stories_in_the_store(settings, clock):
     assert counted == again.article_count == 9
 
 
+def test_editions_made_before_the_store_kept_stories_are_adopted_from_their_json(settings, clock):
+    """An archive made before schema 6 has editions with no stories kept: they are read once from their
+    digest.json, so continuity, the archive and mail see them as before the upgrade."""
+    from digest.deliver import load_edition
+
+    run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    with Store(settings.store_path) as store:
+        kept = store.edition_stories("2019-11-03")
+        topics = store.edition_topics("2019-11-03")
+        with store.transaction() as db:  # as a version-5 store left it
+            for table in ("stories", "story_articles", "summary_sentences", "citations"):
+                db.execute(f"DELETE FROM {table}")
+        assert store.edition_stories("2019-11-03") == [] and store.dates_without_stories() == ["2019-11-03"]
+        mailed = load_edition(settings, store, date(2019, 11, 3))  # mail adopts it
+        assert [s["title"] for s in mailed.data["stories"]] == [s.title for s in kept]
+        assert store.edition_stories("2019-11-03") == kept and store.edition_topics("2019-11-03") == topics
+        assert store.dates_without_stories() == []
+    (settings.inbox / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))
+    with Store(settings.store_path) as store, store.transaction() as db:
+        db.execute("DELETE FROM stories")
+    run_edition(settings, clock=clock, date=date(2019, 11, 4))  # the next edition adopts it too
+    with Store(settings.store_path) as store:
+        assert [s.id for s in store.edition_stories("2019-11-03")] == [s.id for s in kept]
+
+
 def test_rerun_neither_loses_nor_duplicates(settings, clock):
     run_edition(settings, clock=clock, date=date(2019, 11, 3))
     first = edition_json(settings, "2019-11-03")
