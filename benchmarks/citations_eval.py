@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import itertools
 
-from digest import claims
-from digest.segment import split_sentences
-from digest.summarize import same_claim
+from digest.summaries import claims
+from digest.summaries.summarize import same_claim
+from digest.text.segment import split_sentences
 
 LABELS = Path(__file__).resolve().parent / "data" / "citation_labels.jsonl"
 

@@ -1,4 +1,4 @@
-"""The claim matcher (digest.claims) on the TEST half of MSRP, beside the TF-IDF cosine baseline.
+"""The claim matcher (digest.summaries.claims) on the TEST half of MSRP, beside the TF-IDF cosine baseline.
 
     python benchmarks/claims_eval.py [--eval ../shared/eval]
 
@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout's digest
 
-from digest.claims import claim_score, claim_scores, features, model, read
+from digest.summaries.claims import claim_score, claim_scores, features, model, read
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ from sklearn.metrics import adjusted_rand_score
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout's digest
 
 from benchmarks.common import DEFAULT_EVAL, bcubed, ecb_article, labels_of
-from digest.cluster import ClusterParams, cluster
+from digest.stories.cluster import ClusterParams, cluster
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     articles = articles_of(args.size)
-    from digest import cluster as clustering
+    from digest.stories import cluster as clustering
 
     best = float("inf")
     stories = topics = 0

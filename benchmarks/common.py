@@ -15,7 +15,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from digest.models import Article
-from digest.segment import sentences_of
+from digest.text.segment import sentences_of
 
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 
@@ -131,7 +131,7 @@ def load_bbc(eval_dir: Path) -> list[dict[str, str]]:
 
 
 def bbc_article(item: dict[str, str]) -> Article:
-    """A BBC article with its paragraphs split into sentences by ``digest.segment``."""
+    """A BBC article with its paragraphs split into sentences by ``digest.text.segment``."""
     paragraphs = tuple(p.strip() for p in item["text"].split("\n\n") if p.strip())
     sentences, owner = sentences_of(paragraphs)
     return Article(item["id"], item["id"], item["title"], "BBC", None, None, paragraphs, sentences, owner)

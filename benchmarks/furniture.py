@@ -29,11 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # measure this checkout's digest
 
 from benchmarks.common import DEFAULT_EVAL
-from digest.clean import clean_document, common_head_lines
-from digest.ingest import read_file
 from digest.models import Article
 from digest.pipeline import _story_title
-from digest.summarize import summarize
+from digest.sources.ingest import read_file
+from digest.summaries.summarize import summarize
+from digest.text.clean import clean_document, common_head_lines
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.common import bbc_article, bcubed, labels_of
-from digest.clean import clean_document, common_head_lines
-from digest.cluster import ClusterParams, cluster, topics, vectors
-from digest.features import with_features
-from digest.ingest import read_file
 from digest.models import Article
+from digest.sources.ingest import read_file
+from digest.stories.cluster import ClusterParams, cluster, topics, vectors
+from digest.text.clean import clean_document, common_head_lines
+from digest.text.features import with_features
 
 HERE = Path(__file__).resolve().parent
 BBC_TOPICS = HERE / "data" / "bbc_topics.jsonl"

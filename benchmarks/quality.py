@@ -14,7 +14,7 @@ Prints one table:
   is the result; all 982 documents are shown for reference;
 * summarization: ROUGE-1/2/L F1 (rouge-score, Porter stemming; L is the summary-level LCS) on a
   seeded sample of BBC articles, every system choosing the same number of sentences from the same
-  sentence split (ours, ``digest.segment``): as many as the reference summary holds, and 3;
+  sentence split (ours, ``digest.text.segment``): as many as the reference summary holds, and 3;
 * citations: on ECB+ gold stories, hand-written fact patterns (benchmarks/data/citation_facts.json)
   mark which articles state each fact. Of the summary sentences that state a labelled fact, the
   share that cite every article of the story stating it, and citation precision; the share of
@@ -58,12 +58,12 @@ from benchmarks.common import (
     split_topics,
     tfidf_agglomerative,
 )
-from digest.clean import clean_document, common_head_lines
-from digest.cluster import ClusterParams, cluster
-from digest.ingest import read_file
 from digest.models import Article
-from digest.segment import words
-from digest.summarize import summarize
+from digest.sources.ingest import read_file
+from digest.stories.cluster import ClusterParams, cluster
+from digest.summaries.summarize import summarize
+from digest.text.clean import clean_document, common_head_lines
+from digest.text.segment import words
 
 SEED = 20261123
 HERE = Path(__file__).resolve().parent
@@ -366,7 +366,7 @@ def summarization(eval_dir: Path, sample: int) -> tuple[list[Row], str]:
             rows.append(("summaries", data, label, figures, seconds))
     note = (
         f"BBC: {len(items)} of 2225 articles, sampled with seed {SEED}. Every system gets the same sentences "
-        "(digest.segment) and the same word budget per article, the reference summary's length or the first three "
+        "(digest.text.segment) and the same word budget per article, the reference summary's length or the first three "
         "sentences' length; it picks its best-rated sentences until the budget is reached, shown in article order "
         "and cut at the budget (whitespace words)."
     )

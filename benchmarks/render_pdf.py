@@ -23,11 +23,11 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from digest.clean import clean_document, common_head_lines
-from digest.ingest import read_file
 from digest.models import Digest
+from digest.output.render import render_html, render_pdf
 from digest.pipeline import build_stories
-from digest.render import render_html, render_pdf
+from digest.sources.ingest import read_file
+from digest.text.clean import clean_document, common_head_lines
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "ecbplus" / "docs.jsonl"
 

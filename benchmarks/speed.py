@@ -113,7 +113,7 @@ def worker_daemon(size: int, work: Path) -> dict[str, Any]:
 
 def worker_pdf(size: int, work: Path) -> dict[str, Any]:
     """The PDF of the first 50 stories of the edition in ``work``, all shown in full."""
-    from digest import render
+    from digest.output import render
     from digest.pipeline import build_stories, features_version
     from digest.store import Store
 
@@ -211,8 +211,8 @@ def worker_lexrank(size: int, work: Path) -> dict[str, Any]:
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
     from sumy.summarizers.lex_rank import LexRankSummarizer
 
-    from digest.segment import content_terms, split_sentences, words
-    from digest.summarize import sumy_lexrank_scores
+    from digest.summaries.summarize import sumy_lexrank_scores
+    from digest.text.segment import content_terms, split_sentences, words
 
     class Terms:
         def to_words(self, text: str) -> list[str]:

@@ -4,7 +4,7 @@
 
 The articles are ``cluster_time.py``'s (``benchmarks/corpus.py``'s inbox, read once and pickled);
 they are grouped into stories as the edition groups them, then every story is summarised with
-``digest.summarize.summarize`` in this one process (the edition spreads the stories over workers).
+``digest.summaries.summarize.summarize`` in this one process (the edition spreads the stories over workers).
 Printed: the number of stories, of summary sentences and of citations, and the best time of the
 repeats (each repeat starts with the claim matcher's caches empty).
 """
@@ -31,9 +31,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     articles = cluster_time.articles_of(args.size)
-    from digest import claims
-    from digest import cluster as clustering
-    from digest.summarize import summarize
+    from digest.stories import cluster as clustering
+    from digest.summaries import claims
+    from digest.summaries.summarize import summarize
 
     params = clustering.ClusterParams()
     groups = clustering.cluster(articles, params, clustering.vectors(articles, params))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from .config import Settings, load_settings
-from .deliver import RecipientResult, SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError, InputError, LockBusyError, RenderError, StoreError
+from .mail.deliver import RecipientResult, SendReport, send_edition
 from .models import Article, Digest, Quarantined, RawDoc, Story, SummarySentence
 from .pipeline import build_stories, run_edition, scan_inbox, status, summarize_files
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings, load_settings
-from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError, plural, printable
-from .ingest import readable_types
+from .mail.deliver import SendReport, send_edition
+from .output.render import OUTPUT_FORMATS
 from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
-from .render import OUTPUT_FORMATS
 from .scheduler import daemon_state, request_edition, serve
-from .summarizers import SUMMARIZERS
+from .sources.ingest import readable_types
+from .summaries.summarizers import SUMMARIZERS
 
 log = logging.getLogger("digest")
 
@@ -520,7 +520,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _print_feed_status(settings: Settings) -> None:
-    from .feeds import feed_states
+    from .sources.feeds import feed_states
 
     feeds = feed_states(settings)
     if not feeds:
@@ -539,8 +539,8 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_feeds(args: argparse.Namespace) -> int:
-    from .feeds import add_feed, feed_states, fetch_feeds, import_opml, opml_text
-    from .newsletters import read_maildir
+    from .sources.feeds import add_feed, feed_states, fetch_feeds, import_opml, opml_text
+    from .sources.newsletters import read_maildir
 
     settings = _settings(args)
     action = args.feeds_command

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .summarizers import SUMMARIZERS
+from .summaries.summarizers import SUMMARIZERS
 
 CONFIG_NAME = "digest.toml"
 
@@ -422,7 +422,7 @@ def _mail_from(data: Mapping[str, Any], where: str, base: Path) -> MailSettings:
 
 def _check_formats(where: str, formats: tuple[str, ...]) -> tuple[str, ...]:
     """``formats`` once each, or a ConfigError unless it names at least one format, each of them registered."""
-    from .render import OUTPUT_FORMATS  # the registry, beside the writers
+    from .output.render import OUTPUT_FORMATS  # the registry, beside the writers
 
     known = ", ".join(OUTPUT_FORMATS)
     if not formats:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ConfigError, DigestError, plural
+from .output.render import templates_dir
 from .pipeline import check_inbox, files_to_read
-from .render import templates_dir
 from .store import SCHEMA_VERSION, FileRecord
 
 MIN_FREE_MB = 50  # below this an edition's PDF may not fit
@@ -213,7 +213,7 @@ def check_email(settings: Settings, env: dict[str, str] | None = None) -> Iterat
     if email is None:
         yield _ok("e-mail", "not configured: editions are not mailed")
         return
-    from .deliver import describe, read_password, smtp_connect
+    from .mail.deliver import describe, read_password, smtp_connect
 
     if not email.to:
         yield Check("e-mail", "fail", "no recipients", "set to = [...] in [email]")
@@ -240,8 +240,8 @@ def check_email(settings: Settings, env: dict[str, str] | None = None) -> Iterat
 
 def check_feeds(settings: Settings) -> Iterator[Check]:
     """Each feed answers with a feed (fetched, not written anywhere); the Maildir can be read."""
-    from .feeds import FetchError, HostGate, http_get, make_client, parse_feed
-    from .newsletters import maildir_problem
+    from .sources.feeds import FetchError, HostGate, http_get, make_client, parse_feed
+    from .sources.newsletters import maildir_problem
 
     feeds: dict[str, str] = {feed.url: feed.name or feed.url for feed in settings.feeds}
     if settings.store_path.exists():

@@ -57,7 +57,7 @@ class Article:
         if self.title:
             return self.title
         if self.sentences:
-            from .clean import without_dateline  # no dateline in a headline made from the lead
+            from .text.clean import without_dateline  # no dateline in a headline made from the lead
 
             words = without_dateline(self.sentences[0]).split()
             head = " ".join(words[:12])

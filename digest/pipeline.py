@@ -20,13 +20,13 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .clean import clean_document, common_head_lines, head_line_keys
 from .config import Settings, usable_cores
-from .editing import choose_title, significance, topic_title
 from .errors import ConfigError, InputError, NothingNewError, plural
-from .ingest import IngestResult, is_candidate, read_file
 from .models import Article, Continuation, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
+from .sources.ingest import IngestResult, is_candidate, read_file
 from .store import EditionLock, EditionRecord, FileRecord, Store, shown_path
+from .stories.editing import choose_title, significance, topic_title
+from .text.clean import clean_document, common_head_lines, head_line_keys
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -122,7 +122,7 @@ def features_version() -> str:
     features stored by another version of digest are never mistaken for current ones.
     """
     digest = hashlib.sha256(b"features 1")
-    for name in ("segment.py", "features.py"):
+    for name in ("text/segment.py", "text/features.py"):
         try:
             digest.update((Path(__file__).parent / name).read_bytes())
         except OSError:  # no source files beside the package: features are not stored
@@ -149,7 +149,7 @@ def _set_furniture(furniture: dict[str, int]) -> None:
 
 def _clean_task(batch: Sequence[tuple[RawDoc, ...]]) -> list[tuple[list[Article], str | None]]:
     """Clean the documents of each file into articles with their features; or say why it failed."""
-    from .features import with_features
+    from .text.features import with_features
 
     results: list[tuple[list[Article], str | None]] = []
     for docs in batch:
@@ -279,7 +279,7 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
             heads.update(doc_keys)
     furniture = {k: v for k, v in heads.items() if v > 1}
     if context is not None and context.get_start_method() == "fork":
-        from . import cluster  # noqa: F401  (loaded once here, not in every worker)
+        from .stories import cluster  # noqa: F401  (loaded once here, not in every worker)
     # The store is written as cleaned articles come back, while the workers clean the rest.
     cleaned = _iter_chunks(
         _clean_task,
@@ -321,7 +321,7 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
 
 def _summarize_task(batch: Sequence[tuple[tuple[Article, ...], int, str]]) -> list[tuple[SummarySentence, ...]]:
     """The summaries of some stories (each its articles, its word budget and the summarizer to use)."""
-    from .summarize import summarize
+    from .summaries.summarize import summarize
 
     return [summarize(members, max_words=words, summarizer=summarizer) for members, words, summarizer in batch]
 
@@ -377,7 +377,7 @@ def topics_of(stories: Sequence[Story]) -> tuple[Topic, ...]:
 
 # The modules that group articles into stories and summarise them. With every module of the
 # package they import, and the package's data files, they name the code prepared work was made by.
-STORY_MODULES = ("cluster", "dedupe", "summarize", "claims")
+STORY_MODULES = ("stories.cluster", "stories.dedupe", "summaries.summarize", "summaries.claims")
 
 
 def imported_sources(roots: Sequence[str]) -> list[Path]:
@@ -455,7 +455,7 @@ def _grouping(articles: Sequence[Article], store: Store | None) -> tuple[list[li
             return [[index[i] for i in group] for group in data["groups"]], data["topics"]
     # Imported here: numpy, scipy and scikit-learn take a second or two to load, which commands
     # that make no edition (status, send, serve's start, --help) should not pay.
-    from .cluster import ClusterParams, cluster, topics, vectors
+    from .stories.cluster import ClusterParams, cluster, topics, vectors
 
     params = ClusterParams()
     matrix = vectors(articles, params)
@@ -671,8 +671,8 @@ def run_edition(
     """
     # Imported here: they load numpy, scipy and scikit-learn, which commands that make no edition
     # (status, send, serve's start, --help) should not pay for.
-    from . import render
-    from .continuity import earlier_stories, mark_continuing
+    from .output import render
+    from .stories.continuity import earlier_stories, mark_continuing
 
     check_inbox(settings.inbox)
     check_output(settings.output)
@@ -786,7 +786,7 @@ def summarize_files(
     articles = [a for doc in docs for a in clean_document(doc, furniture)]
     if not articles:
         raise InputError("no article text found in the given files")
-    from .summarize import summarize
+    from .summaries.summarize import summarize
 
     return articles, summarize(articles, max_words=max_words, summarizer=summarizer)
 

@@ -40,10 +40,10 @@ from types import FrameType
 from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
-from .deliver import SendReport, send_edition
 from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, plural
-from .ingest import is_candidate
+from .mail.deliver import SendReport, send_edition
 from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
+from .sources.ingest import is_candidate
 from .store import EditionLock
 
 log = logging.getLogger(__name__)
@@ -445,8 +445,8 @@ class Daemon:
     def fetch_sources(self) -> None:
         """Fetch the feeds that are due and read the Maildir into the inbox (the watcher reads what comes).
         A failure is logged, feed by feed; it never stops the daemon."""
-        from .feeds import fetch_feeds
-        from .newsletters import read_maildir
+        from .sources.feeds import fetch_feeds
+        from .sources.newsletters import read_maildir
 
         started = time.monotonic()
         try:

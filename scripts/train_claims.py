@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's digest
 
-from digest.claims import FEATURES, features
+from digest.summaries.claims import FEATURES, features
 
 ROOT = Path(__file__).resolve().parent.parent
 C = 1.0

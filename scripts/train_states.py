@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # this checkout's digest a
 
 from citations_eval import LABELS, load_texts, units_of  # noqa: E402
 
-from digest.claims import STATES_FEATURES, read, states_features  # noqa: E402
+from digest.summaries.claims import STATES_FEATURES, read, states_features  # noqa: E402
 
 C = 0.3
 _RARE_AB = STATES_FEATURES.index("rare_ab")

@@ -15,10 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from digest.clean import clean_document, common_head_lines
 from digest.config import Settings
-from digest.ingest import read_file
 from digest.models import Article
+from digest.sources.ingest import read_file
+from digest.text.clean import clean_document, common_head_lines
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "inbox"  # the bundled sample inbox: the five seed articles

@@ -9,7 +9,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from digest.claims import (
+from digest.summaries.claims import (
     FEATURES,
     claim_score,
     claim_scores,
@@ -156,7 +156,7 @@ def test_odd_text_neither_raises_nor_matches_a_claim(text):
 def test_the_bit_parallel_subsequence_is_the_textbook_one():
     import random
 
-    from digest.claims import _lcs
+    from digest.summaries.claims import _lcs
 
     def textbook(a: list[str], b: list[str]) -> int:
         previous = [0] * (len(b) + 1)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from digest.clean import _unwrap, classify, clean_document, without_dateline
 from digest.models import RawDoc
+from digest.text.clean import _unwrap, classify, clean_document, without_dateline
 
 from .conftest import seed_name
 

@@ -1,8 +1,8 @@
 import logging
 from dataclasses import replace
 
-from digest.cluster import ClusterParams, cluster, topics, vectors
-from digest.features import entities
+from digest.stories.cluster import ClusterParams, cluster, topics, vectors
+from digest.text.features import entities
 
 from .conftest import seed_name
 
@@ -48,8 +48,8 @@ def test_entities_are_names_and_numbers():
 
 def test_a_day_dominated_by_one_story_keeps_it_whole(seed_articles):
     """When most of an inbox is one event, its shared words are not discarded as too common."""
-    from digest.clean import clean_document
     from digest.models import RawDoc
+    from digest.text.clean import clean_document
 
     from .hostile import PARAGRAPH
 
@@ -74,8 +74,8 @@ def test_a_day_dominated_by_one_story_keeps_it_whole(seed_articles):
 def town_stories() -> tuple[list, list[list[int]]]:
     """Ten stories of 30 articles each, one per town and public work; every tenth article names the
     next town as well, which links all 300 into one connected group of the similarity graph."""
-    from digest.clean import clean_document
     from digest.models import RawDoc
+    from digest.text.clean import clean_document
 
     towns = "Valmora Quenby Ostrava Telmirr Brask Kellin Dunmore Astoria Pellham Zarin".split()
     works = "breakwater tramline reservoir stadium bypass hospital terminal library sewer airport".split()
@@ -101,7 +101,7 @@ def test_a_group_too_large_to_cluster_at_once_is_split_and_keeps_its_stories(cap
     """Above ``max_component`` articles, the n × n similarities are not made: the group is cut
     where articles are more alike first. The stories are still found, as a valid partition."""
     articles, stories = town_stories()
-    with caplog.at_level(logging.WARNING, logger="digest.cluster"):
+    with caplog.at_level(logging.WARNING, logger="digest.stories.cluster"):
         whole = cluster(articles)
         assert caplog.messages == []
         split = cluster(articles, ClusterParams(max_component=40))
@@ -116,7 +116,7 @@ def test_a_group_too_large_to_cluster_at_once_is_split_and_keeps_its_stories(cap
 def test_copies_beyond_the_limit_stay_one_story(caplog):
     articles, _ = town_stories()
     copies = [replace(articles[0], id=f"copy-{n}", path=f"/inbox/copy-{n}.txt") for n in range(50)]
-    with caplog.at_level(logging.WARNING, logger="digest.cluster"):
+    with caplog.at_level(logging.WARNING, logger="digest.stories.cluster"):
         groups = cluster(copies + articles[30:60], ClusterParams(max_component=20))
     assert sorted(map(sorted, groups)) == [list(range(50)), list(range(50, 80))]
     assert "50 articles are all linked by near-identical pairs, more than the 20 grouped at once" in caplog.text
@@ -136,8 +136,8 @@ def test_seed_topics_keep_other_subjects_apart(seed_articles):
 
 
 def _made_up(name: str, text: str):
-    from digest.clean import clean_document
     from digest.models import RawDoc
+    from digest.text.clean import clean_document
 
     (article,) = clean_document(RawDoc(path=f"/inbox/{name}.txt", text=text))
     return article

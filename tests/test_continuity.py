@@ -9,10 +9,10 @@ from datetime import date
 from lxml import html as lxml_html
 
 from digest.config import Settings
-from digest.continuity import EarlierStory, mark_continuing
 from digest.models import Story
+from digest.output.render import story_anchor
 from digest.pipeline import run_edition
-from digest.render import story_anchor
+from digest.stories.continuity import EarlierStory, mark_continuing
 
 from .conftest import BRIDGE_ARTICLE, SEEDS, seed_name
 
@@ -153,7 +153,7 @@ def test_editions_link_to_their_neighbours_and_the_archive_lists_them(tmp_path, 
 def _three_editions(root, clock, delete_json: bool) -> tuple[list, str, tuple[str, str]]:
     """The seed editions of 3, 4 and 5 November; with ``delete_json``, every earlier edition's
     digest.json is deleted before the next is made (and before the last is mailed)."""
-    from digest.deliver import load_edition, render_bodies
+    from digest.mail.deliver import load_edition, render_bodies
     from digest.store import Store
 
     inbox = root / "inbox"

@@ -1,5 +1,5 @@
-from digest.dedupe import duplicate_groups
 from digest.models import Article
+from digest.stories.dedupe import duplicate_groups
 
 
 def article(ident: str, text: str) -> Article:
@@ -29,7 +29,7 @@ def test_seeds_have_no_near_duplicates(seed_articles):
 
 
 def test_stored_shingles_give_the_same_groups_as_computed_ones(seed_articles):
-    from digest.features import with_features
+    from digest.text.features import with_features
 
     copy = BASE.replace("Officials said", "Officials told reporters") + " The mayor attended the opening."
     plain = [article("a", BASE), article("b", copy), *seed_articles]

@@ -37,11 +37,11 @@ from cryptography.x509.oid import NameOID
 
 from digest import cli
 from digest.config import EmailSettings, Settings, load_settings
-from digest.deliver import send_edition
 from digest.errors import ConfigError, DeliveryError
+from digest.mail.deliver import send_edition
 from digest.models import Digest
+from digest.output.render import digest_json
 from digest.pipeline import run_edition
-from digest.render import digest_json
 from digest.store import Store
 
 from .conftest import REPO, SEEDS, Mailbox, Server, free_port

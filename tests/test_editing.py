@@ -1,8 +1,8 @@
 """A story's headline and its place in the edition."""
 
-from digest.editing import choose_title, kicker, significance, unshouted
 from digest.models import Article, Story, SummarySentence
-from digest.segment import split_sentences
+from digest.stories.editing import choose_title, kicker, significance, unshouted
+from digest.text.segment import split_sentences
 
 
 def article(ident: str, title: str | None, text: str, source: str) -> Article:

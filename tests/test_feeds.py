@@ -18,7 +18,7 @@ import pytest
 
 from digest.config import FeedSettings, FetchSettings, Settings, load_settings
 from digest.errors import ConfigError
-from digest.feeds import HostGate, fetch_feeds, opml_text, parse_feed, read_opml
+from digest.sources.feeds import HostGate, fetch_feeds, opml_text, parse_feed, read_opml
 from digest.store import Store
 
 STORIES = {

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from digest import render
 from digest.config import load_settings
 from digest.errors import ConfigError
+from digest.output import render
+from digest.output.render import OUTPUT_FORMATS, EditionPage, OutputFormat, register_format
 from digest.pipeline import run_edition
-from digest.render import OUTPUT_FORMATS, EditionPage, OutputFormat, register_format
 
 from .conftest import REPO, SEEDS
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.clean import clean_document
-from digest.cluster import _day_numbers
-from digest.ingest import decode_bytes, is_candidate, read_file
-from digest.render import nice_date
+from digest.output.render import nice_date
+from digest.sources.ingest import decode_bytes, is_candidate, read_file
+from digest.stories.cluster import _day_numbers
+from digest.text.clean import clean_document
 
 ARTICLE = (
     "The city council approved the new budget on Tuesday after a long debate. "

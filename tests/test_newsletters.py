@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from digest.config import MailSettings, Settings
-from digest.ingest import read_file
-from digest.newsletters import read_maildir, text_blocks
+from digest.sources.ingest import read_file
+from digest.sources.newsletters import read_maildir, text_blocks
 from digest.store import Store
 
 DATA = Path(__file__).parent / "data" / "newsletters"

@@ -57,13 +57,14 @@ def test_prepared_work_is_keyed_by_every_module_the_story_code_imports(tmp_path)
     package = tmp_path / "digest"
     shutil.copytree(REPO / "digest", package, ignore=shutil.ignore_patterns("__pycache__"))
     # a helper of a helper, imported only inside a function: no list names it, the imports do
-    (package / "helper_of_counting.py").write_text("WIDTH = 1\n")
-    counting = package / "counting.py"
+    (package / "text" / "helper_of_counting.py").write_text("WIDTH = 1\n")
+    counting = package / "text" / "counting.py"
     lazy = "\n\ndef _width() -> int:\n    from .helper_of_counting import WIDTH\n\n    return WIDTH\n"
     counting.write_text(counting.read_text() + lazy)
-    used = ["counting.py", "helper_of_counting.py", "segment.py", "features.py", "clean.py", "models.py"]
-    used += ["cluster.py", "dedupe.py", "summarize.py", "claims.py", "data/claims_model.json", "data/states_model.json"]
-    unused = ["cli.py", "render.py", "deliver.py", "scheduler.py", "__init__.py"]
+    used = ["text/counting.py", "text/helper_of_counting.py", "text/segment.py", "text/features.py", "text/clean.py"]
+    used += ["models.py", "errors.py", "stories/cluster.py", "stories/dedupe.py", "summaries/summarize.py"]
+    used += ["summaries/claims.py", "summaries/summarizers.py", "data/claims_model.json", "data/states_model.json"]
+    unused = ["cli.py", "output/render.py", "mail/deliver.py", "scheduler.py", "__init__.py", "store/sqlite.py"]
     versions = _versions_after_each_change(package, used + unused)
     original = versions.pop("")
     assert original
@@ -114,17 +115,17 @@ def test_a_built_wheel_holds_its_templates_and_data_and_makes_a_pdf(tmp_path, se
     [pdf] = output.glob("*/digest.pdf")  # today's edition
     assert pdf.read_bytes().startswith(b"%PDF")
     where = subprocess.run(
-        [sys.executable, "-c", "import digest.render as r; print(r.__file__); print(r.templates_dir())"],
+        [sys.executable, "-c", "import digest.output.render as r; print(r.__file__); print(r.templates_dir())"],
         capture_output=True,
         text=True,
         cwd=elsewhere,
         env={**env, "PYTHONPATH": str(site)},
     )
-    assert where.stdout.split() == [str(site / "digest" / "render.py"), str(site / "digest" / "templates")]
+    assert where.stdout.split() == [str(site / "digest" / "output" / "render.py"), str(site / "digest" / "templates")]
 
 
 def test_a_source_checkout_finds_the_top_level_templates():
     """Run from the repository without installing (PYTHONPATH, as the tests do): the templates/ folder."""
-    from digest.render import templates_dir
+    from digest.output.render import templates_dir
 
     assert templates_dir().resolve() == (REPO / "templates").resolve()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ConfigError, LockBusyError, NothingNewError, RenderError
+from digest.output.render import digest_json
 from digest.pipeline import ingest, prepare_edition, published, run_edition, status, stories_version
-from digest.render import digest_json
 from digest.store import EditionLock, Store
 
 from .conftest import BRIDGE_ARTICLE
@@ -62,7 +62,7 @@ def test_an_edition_keeps_its_stories_in_the_store(settings, clock):
 def test_editions_made_before_the_store_kept_stories_are_adopted_from_their_json(settings, clock):
     """An archive made before schema 6 has editions with no stories kept: they are read once from their
     digest.json, so continuity, the archive and mail see them as before the upgrade."""
-    from digest.deliver import load_edition
+    from digest.mail.deliver import load_edition
 
     run_edition(settings, clock=clock, date=date(2019, 11, 3))
     with Store(settings.store_path) as store:
@@ -269,7 +269,7 @@ def test_outputs_name_no_local_folder(settings, clock):
 def test_stories_summarised_by_the_pool_come_back_in_order():
     from digest import pipeline
     from digest.models import Article
-    from digest.summarize import summarize
+    from digest.summaries.summarize import summarize
 
     def story(number: int) -> tuple[Article, ...]:
         # sizes vary, as in a real edition, so the dealing of stories to chunks matters

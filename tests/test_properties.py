@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.clean import clean_document
 from digest.models import RawDoc
-from digest.segment import split_sentences
-from digest.summarize import summarize
+from digest.summaries.summarize import summarize
+from digest.text.clean import clean_document
+from digest.text.segment import split_sentences
 
 from .hostile import ADVERSARIAL_TEXT
 
@@ -81,7 +81,10 @@ def test_sentences_keep_the_words(text):
 
 
 def _article_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    from digest import claims, clean, cluster, editing, features, ingest, segment, summarize
+    from digest.sources import ingest
+    from digest.stories import cluster, editing
+    from digest.summaries import claims, summarize
+    from digest.text import clean, features, segment
 
     modules = (ingest, clean, segment, summarize, features, cluster, claims, editing)
     return [

@@ -13,10 +13,10 @@ import pytest
 
 from benchmarks.common import bbc_article, bcubed, ecb_article, labels_of, shingle_scores, tfidf_agglomerative
 from benchmarks.quality import _states, load_facts, stating_articles, truncate
-from digest.clean import clean_document, common_head_lines
-from digest.cluster import ClusterParams, cluster, topics, vectors
-from digest.ingest import read_file
-from digest.summarize import summarize
+from digest.sources.ingest import read_file
+from digest.stories.cluster import ClusterParams, cluster, topics, vectors
+from digest.summaries.summarize import summarize
+from digest.text.clean import clean_document, common_head_lines
 
 from .conftest import REPO
 

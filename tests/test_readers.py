@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.clean import clean_document
-from digest.ingest import READERS, from_text, read_file, readable_types, register_reader
 from digest.models import RawDoc
 from digest.pipeline import run_edition
+from digest.sources.ingest import READERS, from_text, read_file, readable_types, register_reader
+from digest.text.clean import clean_document
 
 from .conftest import REPO
 

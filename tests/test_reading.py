@@ -12,8 +12,8 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from digest.models import Article, Digest, Story, SummarySentence
+from digest.output.render import outlet, render_html, render_pdf, short_url, story_anchor, supporting_sentence
 from digest.pipeline import build_stories
-from digest.render import outlet, render_html, render_pdf, short_url, story_anchor, supporting_sentence
 
 FULL = 3  # stories shown in full; the seed edition's other two are listed in brief
 

@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
-from digest import render
 from digest.errors import RenderError
 from digest.models import Article, Digest, Quarantined, Story, SummarySentence
+from digest.output import render
+from digest.output.render import digest_json, render_html, render_pdf, safe_link, write_archive, write_edition
 from digest.pipeline import build_stories
-from digest.render import digest_json, render_html, render_pdf, safe_link, write_archive, write_edition
 from digest.store import EditionRecord, FileRecord, Store
 
 EVIL = "<script>alert('x')</script>"
@@ -150,7 +150,7 @@ def test_archive_lists_editions(tmp_path, seed_articles):
 
 @pytest.mark.parametrize("value", ["2019-11-03", date(2019, 11, 3)])
 def test_nice_date(value):
-    from digest.render import nice_date
+    from digest.output.render import nice_date
 
     assert nice_date(value) == "3 November 2019"
 
@@ -249,7 +249,7 @@ import re
 import sys
 from datetime import UTC, date, datetime
 from digest.models import Article, Digest, Story, SummarySentence
-from digest.render import render_html
+from digest.output.render import render_html
 
 text = "The harbour bridge reopened to traffic on Monday after two years of repairs."
 said = "Traffic crossed the harbour bridge again on Monday, two years after repairs began."
@@ -268,4 +268,4 @@ def test_rendering_an_edition_does_not_summarise_again():
     result = subprocess.run([sys.executable, "-c", _RENDER_ALONE], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     loaded = ast.literal_eval(result.stdout)
-    assert "digest.render" in loaded and "digest.summarize" not in loaded
+    assert "digest.output.render" in loaded and "digest.summaries.summarize" not in loaded

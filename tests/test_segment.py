@@ -1,4 +1,4 @@
-from digest.segment import content_terms, split_sentences, stem, words
+from digest.text.segment import content_terms, split_sentences, stem, words
 
 
 def test_abbreviations_do_not_end_sentences():
@@ -44,7 +44,7 @@ def test_words_and_terms():
 
 
 def test_scraped_shapes_that_are_not_prose():
-    from digest.segment import glued_heading, not_prose
+    from digest.text.segment import glued_heading, not_prose
 
     # A run of related links glued into the text where the page's lines ended.
     assert not_prose("Senator Ann Ruiz Ann RuizTuesday briefing: budget talks stall again Ruiz said it was over.")

@@ -59,7 +59,7 @@ def test_articles_are_stored_once_and_round_trip(tmp_path):
 
 
 def test_features_round_trip_and_other_versions_are_ignored(tmp_path):
-    from digest.features import with_features
+    from digest.text.features import with_features
 
     text = "The harbour bridge reopened on Monday in Sydney. Officials said the work on the bridge cost $45 million."
     plain = Article(

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digest.clean import clean_document
-from digest.cluster import cluster
-from digest.segment import content_terms, split_sentences, words
-from digest.summarize import summarize, usable
+from digest.stories.cluster import cluster
+from digest.summaries.summarize import summarize, usable
+from digest.text.clean import clean_document
+from digest.text.segment import content_terms, split_sentences, words
 
 from .conftest import REPO, seed_name
 from .test_summarizers import sumy_lexrank_scores
@@ -85,7 +85,7 @@ def test_sentences_of_stop_words_only_do_not_break_the_ranking():
 
 def test_a_sentence_that_needs_the_one_before_comes_right_after_it():
     from digest.models import Article
-    from digest.summarize import continues
+    from digest.summaries.summarize import continues
 
     sentences = (
         "The city of Denver opened its new airport terminal on Monday after six years of delays.",
@@ -108,7 +108,7 @@ def test_a_line_without_punctuation_gives_sane_sentences_and_a_summary_within_bu
 
     from digest.config import Settings
     from digest.pipeline import run_edition
-    from digest.segment import MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS
+    from digest.text.segment import MAX_SENTENCE_CHARS, MAX_SENTENCE_WORDS
 
     vocabulary = "harbour engineers storm delay Valmora works quay cranes winter budget council spring".split()
     line = " ".join(vocabulary[(i * 7 + i // 12) % len(vocabulary)] for i in range(290_000))
@@ -174,8 +174,8 @@ def test_a_fact_told_again_in_another_sentence_s_clause_is_left_out():
 
 def test_the_citation_note_shows_the_words_that_state_the_sentence_not_a_near_miss():
     from digest.models import Article
-    from digest.render import supporting_sentence
-    from digest.summarize import stating_units
+    from digest.output.render import supporting_sentence
+    from digest.summaries.summarize import stating_units
 
     sentence = "The Bank of Northland raised its benchmark interest rate to 4.5 per cent on Thursday."
     near_miss = "The Bank of Northland raised its benchmark interest rate to 4.25 per cent on Thursday last year."

@@ -22,9 +22,9 @@ from digest.cli import main
 from digest.config import Settings, load_settings
 from digest.errors import ConfigError
 from digest.pipeline import run_edition
-from digest.segment import content_terms, split_sentences, words
-from digest.summarize import _candidates, _scale_columns, _term_counts, shown_sentences, summarize
-from digest.summarizers import SUMMARIZERS, sumy_scores
+from digest.summaries.summarize import _candidates, _scale_columns, _term_counts, shown_sentences, summarize
+from digest.summaries.summarizers import SUMMARIZERS, sumy_scores
+from digest.text.segment import content_terms, split_sentences, words
 
 from .conftest import REPO, SEEDS
 

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from digest.config import Settings
-from digest.deliver import Edition, mail_stories, render_bodies
+from digest.mail.deliver import Edition, mail_stories, render_bodies
 from digest.pipeline import run_edition
 
 from .newsroom import NEWSROOM

@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 from xml.sax import SAXException
 from xml.sax.saxutils import quoteattr
 
-from .config import FeedSettings, FetchSettings, Settings, check_feed_url
-from .errors import ConfigError, InputError
-from .store import EditionLock, FeedRecord, Store
+from ..config import FeedSettings, FetchSettings, Settings, check_feed_url
+from ..errors import ConfigError, InputError
+from ..store import EditionLock, FeedRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ FETCH_WAIT_SECONDS = 600.0
 
 
 def user_agent() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"digest/{__version__} (+local news digest)"
 

@@ -37,7 +37,7 @@ class _Tokenizer:
     language = "english"
 
     def to_words(self, text: str) -> list[str]:
-        from .segment import words
+        from ..text.segment import words
 
         return words(text)
 

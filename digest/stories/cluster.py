@@ -28,12 +28,12 @@ from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
-from .counting import count_matrix
+from ..errors import plural
+from ..models import Article
+from ..text.counting import count_matrix
+from ..text.features import article_entities
+from ..text.segment import content_terms
 from .dedupe import duplicate_groups
-from .errors import plural
-from .features import article_entities
-from .models import Article
-from .segment import content_terms
 
 log = logging.getLogger(__name__)
 

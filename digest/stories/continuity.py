@@ -2,7 +2,7 @@
 
 A story continues an earlier one when its new articles would have joined that story had they
 arrived together: the average similarity between the two stories' articles (the clustering's
-own vectors, date window and threshold, from :mod:`digest.cluster`) reaches the threshold that
+own vectors, date window and threshold, from :mod:`digest.stories.cluster`) reaches the threshold that
 joins articles into one story. The earlier stories are the last few editions' stories, as the
 store keeps them.
 """
@@ -16,9 +16,9 @@ from datetime import date as Date
 
 import numpy as np
 
+from ..models import Article, Continuation, Story
+from ..store import EditionRecord, Store
 from .cluster import ClusterParams, similarity, vectors
-from .models import Article, Continuation, Story
-from .store import EditionRecord, Store
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from .models import Article, RawDoc
+from ..models import Article, RawDoc
 from .segment import content_terms, glued_heading, not_prose, sentences_of, split_sentences
 
 # All Unicode white space (U+1680 and U+2000–U+200A too, which a line may hold thousands of) and

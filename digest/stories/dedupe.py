@@ -15,8 +15,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.preprocessing import normalize
 
-from .features import shingle_columns
-from .models import Article
+from ..models import Article
+from ..text.features import shingle_columns
 
 
 def _shingle_matrix(articles: Sequence[Article]) -> csr_matrix:

@@ -17,8 +17,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from .models import Article, Story
-from .segment import content_terms
+from ..models import Article, Story
+from ..text.segment import content_terms
 
 # "Report: …", "Analysis: …", "Live updates | …", "ROBBED: …": up to three words, then a colon or bar.
 _KICKER = re.compile(r"^[^\W\d_][\w'’.-]{0,30}(?: [\w'’.-]{1,30}){0,2} ?[:|] +(?=\S)")
@@ -125,7 +125,7 @@ _INJURIES = re.compile(
 
 def outlets(story: Story) -> int:
     """How many distinct outlets report the story (a source, else the web host, else the file)."""
-    from .render import source_key  # the one definition of an outlet
+    from ..output.render import source_key  # the one definition of an outlet
 
     return len({source_key(article) for article in story.articles})
 
@@ -148,8 +148,8 @@ def topic_title(stories: Sequence[Story]) -> str:
     """A heading for stories of one subject: the names most of them share in their titles and leads
     (as written, longest first: "Sallow Viaduct", not "Sallow"), up to three; else the first story's
     title."""
-    from .claims import TITLES
-    from .features import entities
+    from ..summaries.claims import TITLES
+    from ..text.features import entities
 
     texts = [
         " ".join([s.title, *(a.title or "" for a in s.articles), *(x.text for x in s.summary[:3])]) for s in stories

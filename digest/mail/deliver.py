@@ -45,11 +45,11 @@ from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .config import EmailSettings, Settings, check_address, port_mismatch
-from .errors import ConfigError, DeliveryError
-from .models import Digest
-from .render import UNNAMED, digest_json, nice_date, outlet_name, templates_dir
-from .store import DeliveryRecord, EditionLock, Store
+from ..config import EmailSettings, Settings, check_address, port_mismatch
+from ..errors import ConfigError, DeliveryError
+from ..models import Digest
+from ..output.render import UNNAMED, digest_json, nice_date, outlet_name, templates_dir
+from ..store import DeliveryRecord, EditionLock, Store
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
         )
     stories = store.edition_stories(record.date)
     if record.stories and not stories:  # made before the store kept stories: read once from its JSON
-        from .pipeline import adopt_earlier_editions
+        from ..pipeline import adopt_earlier_editions
 
         adopt_earlier_editions(store, settings.output)
         stories = store.edition_stories(record.date)

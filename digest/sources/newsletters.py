@@ -27,8 +27,8 @@ from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .config import Settings
-from .models import RawDoc
+from ..config import Settings
+from ..models import RawDoc
 
 log = logging.getLogger(__name__)
 
@@ -320,8 +320,8 @@ def _message_name(message: email.message.Message, data: bytes) -> str:
 def read_maildir(settings: Settings) -> MailOutcome | None:
     """Write each message of the Maildir not written before into inbox/newsletters/<sender>/.
     None when no Maildir is configured. Never raises for the Maildir's own problems."""
+    from ..store import Store
     from .feeds import fetch_lock, write_whole
-    from .store import Store
 
     if settings.mail is None or settings.mail.maildir is None:
         return None

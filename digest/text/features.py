@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from .models import Article
+from ..models import Article
 from .segment import STOP_WORDS, content_terms, words
 
 _NAME = re.compile(r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+(?:(?:al|el|bin|de|van|von|der|la|du)[- ])?[A-Z][\w’'-]*)*)")

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from wordfreq import zipf_frequency
 
-from .segment import STOP_WORDS, stem
+from ..text.segment import STOP_WORDS, stem
 
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[%$€£“”\"]")
 _QUOTE_MARKS = frozenset('“”"')

@@ -30,11 +30,11 @@ from urllib.parse import urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from .config import usable_cores
-from .errors import ConfigError, RenderError
-from .models import Article, Digest, Story, SummarySentence
-from .segment import content_terms
-from .store import EditionRecord, Store
+from ..config import usable_cores
+from ..errors import ConfigError, RenderError
+from ..models import Article, Digest, Story, SummarySentence
+from ..text.segment import content_terms
+from ..store import EditionRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,9 @@ def templates_dir() -> Path:
         return Path(override)
     try:
         # a folder of data only is a namespace package: its files() is not a Path, a file in it is
-        return Path(str(resources.files(f"{__package__}.templates").joinpath("digest.html.j2"))).parent
+        return Path(str(resources.files("digest.templates").joinpath("digest.html.j2"))).parent
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "templates"
+        return Path(__file__).resolve().parents[2] / "templates"
 
 
 def _environment() -> Environment:
@@ -166,7 +166,7 @@ def supporting_sentence(text: str, article: Article, own: bool, max_words: int =
 def supporting_sentences(texts: Sequence[str], article: Article, max_words: int = 60) -> list[str | None]:
     """:func:`supporting_sentence` for each of ``texts`` (none known to be quoted from ``article``);
     the article's sentences are read and compared with all of the texts at once."""
-    from .summarize import quoted_terms, shown_sentences, stating_units  # numpy, scipy: loaded when needed
+    from ..summaries.summarize import quoted_terms, shown_sentences, stating_units  # numpy, scipy: loaded when needed
 
     found: list[str | None] = [None] * len(texts)
     search: list[int] = []
@@ -198,7 +198,7 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
 
 def marked(sentence: str, note: str) -> Markup:
     """``note`` (what a cited article says) with the words that state ``sentence`` in ``<mark>``."""
-    from .claims import stating_marks
+    from ..summaries.claims import stating_marks
 
     return Markup("").join(
         Markup("<mark>{}</mark>").format(piece) if stating else escape(piece)

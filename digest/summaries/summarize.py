@@ -21,10 +21,10 @@ import numpy as np
 from scipy.sparse import csr_matrix, vstack
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from .clean import without_dateline
-from .counting import count_matrix
-from .models import Article, SummarySentence
-from .segment import content_terms, words
+from ..models import Article, SummarySentence
+from ..text.clean import without_dateline
+from ..text.counting import count_matrix
+from ..text.segment import content_terms, words
 
 _ATTRIBUTION = re.compile(
     r"\b(said|says|say|told|tells|according|added|adds|stated|wrote|writes|asked|announced|"

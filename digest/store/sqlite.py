@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import LockBusyError, StoreError
-from .models import Article, Continuation, Story, SummarySentence, Topic
+from ..errors import LockBusyError, StoreError
+from ..models import Article, Continuation, Story, SummarySentence, Topic
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: files, articles, editions

@@ -1,0 +1,1 @@
+"""Sending an edition by e-mail, exactly once per recipient."""

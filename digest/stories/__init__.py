@@ -1,0 +1,1 @@
+"""Articles into stories (one event) and stories into topics; titles, order and continuing stories."""
