@@ -548,11 +548,11 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
         new = add_feed(settings, args.url, args.name, args.full_text)
         print(f"{'subscribed to' if new else 'updated'} {printable(args.name or args.url)}")
     elif action == "remove":
-        from .store import Store
+        from .store import open_store
 
         if any(feed.url == args.url for feed in settings.feeds):
             raise ConfigError(f"{args.url} is listed in [[feeds]] of {settings.config_path}; remove it there")
-        with Store(settings.store_path) as store:
+        with open_store(settings) as store:
             if not store.remove_feed(args.url):
                 raise ConfigError(f"not subscribed to {args.url}; 'digest feeds list' shows the feeds")
         print(f"unsubscribed from {printable(args.url)}")

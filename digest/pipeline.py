@@ -24,7 +24,7 @@ from .config import Settings, usable_cores
 from .errors import ConfigError, InputError, NothingNewError, plural
 from .models import Article, Continuation, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
 from .sources.ingest import IngestResult, is_candidate, read_file
-from .store import EditionLock, EditionRecord, FileRecord, Store, shown_path
+from .store import EditionRecord, FileRecord, Store, open_store, shown_path, store_lock
 from .stories.editing import choose_title, significance, topic_title
 from .text.clean import clean_document, common_head_lines, head_line_keys
 
@@ -572,7 +572,7 @@ INGEST_WAIT_SECONDS = 900.0
 @contextlib.contextmanager
 def ingest_lock(settings: Settings, wait: float = INGEST_WAIT_SECONDS) -> Iterator[None]:
     """Held while inbox files are read into the store, so the daemon and a run never read one twice."""
-    lock = EditionLock(settings.store_path, "ingest", busy="another digest is still reading the inbox into this store")
+    lock = store_lock(settings, "ingest", busy="another digest is still reading the inbox into this store")
     lock.acquire(wait=wait)
     try:
         yield
@@ -588,7 +588,7 @@ def ingest(
     The daemon calls this as files arrive, so the daily edition finds them already ingested.
     """
     check_inbox(settings.inbox)
-    with ingest_lock(settings, wait), Store(settings.store_path) as store:
+    with ingest_lock(settings, wait), open_store(settings) as store:
         return scan_inbox(settings, store, clock or system_clock, settle_seconds)
 
 
@@ -686,10 +686,10 @@ def run_edition(
         stages[stage] = now - mark
         mark = now
 
-    lock = EditionLock(settings.store_path)
+    lock = store_lock(settings)
     lock.acquire(wait=wait)
     try:
-        with Store(settings.store_path) as store:
+        with open_store(settings) as store:
             adopt_earlier_editions(store, settings.output)  # once, after an upgrade: continuity reads them
             with ingest_lock(settings):
                 report = scan_inbox(settings, store, clock)
@@ -767,7 +767,7 @@ def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Da
     so that the scheduled edition only has to render. Nothing is published or marked.
     """
     day = edition_date(settings, clock, date)
-    with Store(settings.store_path) as store:
+    with open_store(settings) as store:
         articles = store.articles_for_edition(day.isoformat(), None, features_version())
         return len(build_stories(articles, settings.summary_words, store=store, summarizer=settings.summarizer))
 
@@ -804,7 +804,7 @@ class Status:
 
 def status(settings: Settings) -> Status:
     check_output(settings.output)
-    with Store(settings.store_path) as store:
+    with open_store(settings) as store:
         editions = store.editions()
         return Status(
             settings.inbox,

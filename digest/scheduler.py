@@ -44,7 +44,7 @@ from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, Noth
 from .mail.deliver import SendReport, send_edition
 from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
 from .sources.ingest import is_candidate
-from .store import EditionLock
+from .store import EditionLock, store_lock
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def describe_schedule(schedule: ScheduleSettings) -> str:
 
 
 def daemon_lock(settings: Settings) -> EditionLock:
-    return EditionLock(settings.store_path, "daemon", busy="another digest serve is already running on this store")
+    return store_lock(settings, "daemon", busy="another digest serve is already running on this store")
 
 
 @dataclass(frozen=True)

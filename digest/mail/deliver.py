@@ -49,7 +49,7 @@ from ..config import EmailSettings, Settings, check_address, port_mismatch
 from ..errors import ConfigError, DeliveryError
 from ..models import Digest
 from ..output.render import UNNAMED, digest_json, nice_date, outlet_name, templates_dir
-from ..store import DeliveryRecord, EditionLock, Store
+from ..store import DeliveryRecord, Store, open_store, store_lock
 
 log = logging.getLogger(__name__)
 
@@ -699,10 +699,10 @@ def send_edition(
     password = read_password(email, os.environ if env is None else env)
     if email.security != "none" and context is None:
         context = tls_context(email)
-    lock = EditionLock(settings.store_path, name="delivery")
+    lock = store_lock(settings, "delivery")
     lock.acquire(wait=wait)
     try:
-        with Store(settings.store_path) as store:
+        with open_store(settings) as store:
             edition = load_edition(settings, store, day)
             return _send(
                 settings, email, edition, store, addresses, force, clock, sleep, connect, password, context, cancel

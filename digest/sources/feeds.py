@@ -39,7 +39,7 @@ from xml.sax.saxutils import quoteattr
 
 from ..config import FeedSettings, FetchSettings, Settings, check_feed_url
 from ..errors import ConfigError, InputError
-from ..store import EditionLock, FeedRecord, Store
+from ..store import EditionLock, FeedRecord, Store, open_store, store_lock
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +387,7 @@ def _due(settings: Settings, feed: FeedRecord, now: datetime) -> bool:
 
 
 def fetch_lock(settings: Settings) -> EditionLock:
-    return EditionLock(settings.store_path, "fetch", busy="another digest is fetching the feeds of this store")
+    return store_lock(settings, "fetch", busy="another digest is fetching the feeds of this store")
 
 
 def fetch_feeds(settings: Settings, *, due_only: bool = False, wait: float = FETCH_WAIT_SECONDS) -> list[FeedOutcome]:
@@ -396,7 +396,7 @@ def fetch_feeds(settings: Settings, *, due_only: bool = False, wait: float = FET
     lock = fetch_lock(settings)
     lock.acquire(wait=wait)
     try:
-        with Store(settings.store_path) as store:
+        with open_store(settings) as store:
             now = datetime.now(UTC)
             feeds = [f for f in subscriptions(settings, store) if not due_only or _due(settings, f, now)]
             if not feeds:
@@ -442,13 +442,13 @@ def fetch_feeds(settings: Settings, *, due_only: bool = False, wait: float = FET
 
 def feed_states(settings: Settings) -> list[FeedRecord]:
     """The subscribed feeds and their last fetch, as the store knows them (for list and status)."""
-    with Store(settings.store_path) as store:
+    with open_store(settings) as store:
         return subscriptions(settings, store)
 
 
 def add_feed(settings: Settings, url: str, name: str | None, full_text: bool, origin: str = "cli") -> bool:
     url = check_feed_url("the feed address", url)
-    with Store(settings.store_path) as store:
+    with open_store(settings) as store:
         return store.add_feed(url, name, full_text, origin, _now())
 
 
@@ -482,7 +482,7 @@ def import_opml(settings: Settings, path: Path) -> tuple[int, int]:
     """Subscribe to the feeds of an OPML file; return (added, already subscribed)."""
     feeds = read_opml(path)
     added = 0
-    with Store(settings.store_path) as store:
+    with open_store(settings) as store:
         known = {feed.url: feed for feed in store.feeds()}
         for url, name in feeds:
             if url in known:

@@ -320,7 +320,7 @@ def _message_name(message: email.message.Message, data: bytes) -> str:
 def read_maildir(settings: Settings) -> MailOutcome | None:
     """Write each message of the Maildir not written before into inbox/newsletters/<sender>/.
     None when no Maildir is configured. Never raises for the Maildir's own problems."""
-    from ..store import Store
+    from ..store import open_store
     from .feeds import fetch_lock, write_whole
 
     if settings.mail is None or settings.mail.maildir is None:
@@ -336,7 +336,7 @@ def read_maildir(settings: Settings) -> MailOutcome | None:
     lock = fetch_lock(settings)
     lock.acquire(wait=600.0)
     try:
-        with Store(settings.store_path) as store:
+        with open_store(settings) as store:
             seen = store.fetched_keys(source)
             box = mailbox.Maildir(str(folder), factory=None, create=False)
             for key in sorted(box.iterkeys()):
