@@ -199,3 +199,29 @@ def test_an_outlets_own_judgement_is_no_summary_sentence_but_a_reported_one_is()
     assert usable("Athletic manager Ruth Kelleway said the penalty decision was baffling and cruel.")
     assert usable('The league said on Friday it would review the "baffling" penalty decision next week.')
     assert usable("Portwell Rovers won the cup with a penalty two minutes from time on Thursday.")
+
+
+def test_a_newsletters_footer_and_a_sentence_leaning_on_the_one_before_are_no_candidates():
+    assert not usable("You are receiving this email because you are a member of the Calderport Garden Circle.")
+    assert not usable("To unsubscribe or change your email preferences, visit example.org/unsubscribe.")
+    assert not usable("Meanwhile, the father of the children died in hospital on Sunday evening.")
+    assert usable("Councillors voted seven to two on Wednesday to add a bus route to the station.")
+
+
+def test_a_quotation_cites_only_the_outlets_that_carry_its_words():
+    quote = (
+        '"We will not take any chances with public safety," Commissioner Ilse Brand said on Tuesday as the '
+        "Merrow Bridge closed for repairs."
+    )
+    same_words = (
+        "The Merrow Bridge closed for repairs on Tuesday. "
+        '"We will not take any chances with public safety," Commissioner Ilse Brand told reporters on Tuesday.'
+    )
+    other_words = (
+        "The Merrow Bridge closed for repairs on Tuesday. "
+        'Commissioner Ilse Brand said on Tuesday the city would "not gamble with anyone\'s safety" at the bridge.'
+    )
+    summary = summarize(_story_of(quote, same_words, other_words), max_words=400)
+    cited = next(s for s in summary if "take any chances" in s.text)
+    assert "a1" in cited.citations  # carries the quotation
+    assert "a2" not in cited.citations  # reports the commissioner in other words

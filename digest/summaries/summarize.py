@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate, pairwise
 
 import numpy as np
@@ -35,7 +36,8 @@ _ATTRIBUTION = re.compile(
 )
 _CONTEXT_START = re.compile(
     r"^(he|she|they|it|this|these|those|that|his|her|their|its|him|them|and|but|or|so|yet|also|"
-    r"still|then|there|here|such|both|which|who)\b",
+    r"still|then|there|here|such|both|which|who|meanwhile|however|instead|nevertheless|moreover|furthermore|"
+    r"likewise|similarly|additionally|besides|otherwise|thus|hence|therefore)\b",
     re.I,
 )
 # "There were 20 arrests": "there" that points at nothing before it.
@@ -45,6 +47,15 @@ _ABOUT_COVERAGE = re.compile(
     r"^(?:various|several|many|some|multiple|numerous)? ?(?:news |media )?(?:sources|outlets|media|reports)"
     r"(?: and (?:news |media )?(?:outlets|sources|media|reports))? (?:are|were|have been|have) "
     r"(?:reporting|reported|saying|suggesting|claiming)\b",
+    re.I,
+)
+# A newsletter's or a web page's footer, not news: "You are receiving this email because …".
+_FOOTER = re.compile(
+    r"^(?:you(?: are|'re|’re) receiving this|to unsubscribe|unsubscribe\b|if you no longer wish|"
+    r"(?:manage|update|change) (?:your )?(?:e-?mail |subscription )?preferences|"
+    r"view (?:this e-?mail )?in (?:your|a) browser|"
+    r"forward (?:this (?:e-?mail|newsletter) )?to a friend|this (?:e-?mail|newsletter) was sent to|"
+    r"(?:sign up|subscribe) (?:here|now|to (?:our|this|the) newsletter)|copyright ©|© \d{4})",
     re.I,
 )
 # Words by which an outlet judges rather than reports ("a baffling penalty decision", "robbed"): a
@@ -93,6 +104,8 @@ def _flaw(sentence: str) -> str | None:
         return "context"
     if _ABOUT_COVERAGE.match(sentence):
         return "coverage"
+    if _FOOTER.match(sentence):
+        return "footer"
     if _SLANTED.search(_QUOTED.sub(" ", sentence)) and not _ATTRIBUTION.search(sentence):
         return "slant"
     return None
@@ -366,6 +379,14 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
             if value >= bar:
                 stating[k][article] = j
                 value_of[k, article] = float(value)
+    for k, chosen in enumerate(stating):
+        # A quotation is an outlet's own words: an article that does not carry (most of) them, in or
+        # out of quotation marks, reports the speaker in other words and is no source for the quote.
+        quoted = story.quotes[rows[k]]
+        if len(quoted) >= 2:
+            for article, j in list(chosen.items()):
+                if len(quoted & _unit_terms(units.texts[j])) < _QUOTE_KEPT * len(quoted):
+                    del chosen[article]
     for k, chosen in enumerate(stating) if narrow else ():
         for article, j in chosen.items():
             if j >= single:
@@ -377,6 +398,15 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
                 if scores[best] >= bar and (near_miss or scores[best] >= value_of.get((k, article), 1.0)):
                     chosen[article] = first + best
     return stating
+
+
+# Of a quotation's content words, this share must be in an article for it to be cited for the quote.
+_QUOTE_KEPT = 0.75
+
+
+@lru_cache(maxsize=8192)
+def _unit_terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
 
 
 def _evidence(story: _Story, units: _Units, rows: np.ndarray) -> list[dict[int, str]]:
