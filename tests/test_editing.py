@@ -83,3 +83,12 @@ def test_a_shouted_headline_is_shown_in_title_case():
     assert unshouted("LIBRARY REOPENS AFTER FLOOD DAMAGE") == "Library Reopens After Flood Damage"
     assert unshouted("NATO leaders meet in Vilnius") == "NATO leaders meet in Vilnius"
     assert unshouted("Meyer strikes late as Riverside win") == "Meyer strikes late as Riverside win"
+
+
+def test_a_topic_heading_takes_a_name_as_written_in_running_text_not_a_shouted_headline():
+    from digest.stories.editing import _as_written
+
+    text = "IRANIAN GENERAL IN BAGHDAD. The Iranian general met officials in Baghdad. NATO said nothing."
+    assert _as_written("iranian", text) == "Iranian"
+    assert _as_written("nato", text) == "NATO"
+    assert _as_written("harwick", "HARWICK MOURNS") == "Harwick"

@@ -180,6 +180,7 @@ def _as_written(name: str, text: str) -> str:
     """``name`` (lower case, as a feature) with the capitals it has where ``text`` writes it as a name."""
     pattern = r"[\s-]+".join(re.escape(part) for part in name.split())
     for match in re.finditer(rf"\b{pattern}\b", text, re.I):
-        if match.group(0)[:1].isupper():
-            return match.group(0)
-    return name.title()
+        written = match.group(0)
+        if written[:1].isupper() and (not written.isupper() or len(written) <= 4):  # NATO, EU: acronyms
+            return written
+    return name.title()  # written only in capitals (a shouted headline), or not as a name
