@@ -27,7 +27,6 @@ import logging
 import os
 import queue
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -44,12 +43,11 @@ from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, Noth
 from .mail.deliver import SendReport, send_edition
 from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
 from .sources.ingest import is_candidate
-from .store import EditionLock, store_lock
+from .store import JOB_TABLE, EditionLock, job_store_options, job_store_url, scheduled_run, store_lock
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "edition"
-JOB_TABLE = "schedule_jobs"
 # A scheduled edition waits this long for a manual run holding the edition lock.
 EDITION_WAIT_SECONDS = 3600.0
 # Even with file-system events, the inbox is listed this often in case an event was missed.
@@ -102,20 +100,8 @@ class DaemonState:
 def daemon_state(settings: Settings) -> DaemonState:
     """What ``digest status`` says about the daemon: is one running, and when is the next edition due."""
     pid = daemon_lock(settings).held_by()
-    due: datetime | None = None
-    path = settings.store_path
-    if path.exists():
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-            try:
-                row = db.execute(f"SELECT next_run_time FROM {JOB_TABLE} WHERE id = ?", (JOB_ID,)).fetchone()
-            finally:
-                db.close()
-        except sqlite3.Error:
-            row = None  # no daemon has run on this store yet
-        if row and row[0] is not None:
-            due = datetime.fromtimestamp(row[0], settings.tz)
-    return DaemonState(pid, due)
+    when = scheduled_run(settings, JOB_ID)  # None: no daemon has run on this store yet
+    return DaemonState(pid, None if when is None else datetime.fromtimestamp(when, settings.tz))
 
 
 def request_edition(settings: Settings) -> int:
@@ -386,9 +372,9 @@ class Daemon:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         store = SQLAlchemyJobStore(
-            url=f"sqlite:///{self.settings.store_path}",
+            url=job_store_url(self.settings),
             tablename=JOB_TABLE,
-            engine_options={"connect_args": {"timeout": 30}},
+            engine_options=job_store_options(self.settings),
         )
         grace = int(self.schedule.catch_up_days * 86400)
         scheduler = BackgroundScheduler(

@@ -232,3 +232,40 @@ def test_file_names_that_are_not_utf8_round_trip(store_settings):
         assert loaded.path == odd
         store.forget_files([odd])
         assert store.file(odd) is None
+
+
+def test_a_delivery_is_claimed_by_one_sender_only(store_settings):
+    day, who = "2019-11-03", "a@example.org"
+    with open_store(store_settings) as store:
+        mine = store.claim_delivery(day, who, now="t1", message_id="<m1@x>")
+        assert mine is not None and (mine.status, mine.attempts, mine.message_id) == ("sending", 1, "<m1@x>")
+        assert store.claim_delivery(day, who, now="t1", message_id="<m2@x>") is None  # being sent elsewhere
+        store.record_delivery(day, who, "failed", now="t2", reply="451 busy")
+        again = store.claim_delivery(day, who, now="t3", message_id="<m1@x>")
+        assert again is not None and (again.attempts, again.reply) == (2, None)
+        store.record_delivery(day, who, "sent", now="t4", reply="250 queued")
+        assert store.claim_delivery(day, who, now="t5", message_id="<m3@x>") is None
+        forced = store.claim_delivery(day, who, now="t6", message_id="<m3@x>", force=True)
+        assert forced is not None and (forced.status, forced.sent_at, forced.attempts) == ("sending", "t4", 3)
+
+
+def test_concurrent_claims_of_a_delivery_have_one_winner(store_settings):
+    """Senders in processes of their own (as on several machines) claim the same deliveries at once."""
+    with open_store(store_settings):
+        pass  # created and migrated before the race
+    code = (
+        "import sys; from digest.config import Settings, StoreURL; from digest.store import open_store\n"
+        "where = sys.argv[1]\n"
+        "settings = Settings(store=StoreURL(where) if '://' in where else __import__('pathlib').Path(where))\n"
+        "with open_store(settings) as store:\n"
+        "    won = [store.claim_delivery('2019-11-03', f'r{k}@x', now='t', message_id=None) is not None"
+        " for k in range(20)]\n"
+        "print(sum(won))\n"
+    )
+    where = store_settings.store_url or str(store_settings.store_path)
+    command = [sys.executable, "-c", code, where]
+    racers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    wins = [int(racer.communicate(timeout=60)[0]) for racer in racers]
+    assert sum(wins) == 20
+    with open_store(store_settings) as store:
+        assert {(d.status, d.attempts) for d in store.deliveries("2019-11-03")} == {("sending", 1)}

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .reads import (
+    JOB_TABLE,
+    job_store_options,
+    job_store_url,
+    postgres_health,
+    scheduled_run,
+    sqlite_health,
+    stored_feeds,
+    stored_files,
+)
 from .sqlite import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -51,6 +61,7 @@ def store_lock(settings: Settings, name: str = "edition", busy: str | None = Non
 
 
 __all__ = [
+    "JOB_TABLE",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "DeliveryRecord",
@@ -60,8 +71,15 @@ __all__ = [
     "FileRecord",
     "Store",
     "backup_store",
+    "job_store_options",
+    "job_store_url",
     "open_store",
+    "postgres_health",
+    "scheduled_run",
     "shown_path",
+    "sqlite_health",
     "store_lock",
     "store_problem",
+    "stored_feeds",
+    "stored_files",
 ]

@@ -859,6 +859,26 @@ class Store:
             ).fetchall()
         return [self._delivery(r) for r in rows]
 
+    def claim_delivery(
+        self, edition: str, recipient: str, *, now: str, message_id: str | None, force: bool = False
+    ) -> DeliveryRecord | None:
+        """Claim the sending of one delivery before the message is handed over: in one statement, the row
+        becomes 'sending' (one more attempt) if there is none yet, or it is 'failed', or with ``force``.
+
+        None if another process holds it ('sent', or 'sending': it is being handed over elsewhere, or
+        was when that process stopped): exactly one of several machines sends each message.
+        """
+        with self.transaction() as db:
+            claimed = db.execute(
+                "INSERT INTO deliveries (edition, recipient, status, reply, message_id, attempts, sent_at, updated_at) "
+                "VALUES (?, ?, 'sending', NULL, ?, 1, NULL, ?) ON CONFLICT (edition, recipient) DO UPDATE SET "
+                "status = 'sending', reply = NULL, message_id = COALESCE(excluded.message_id, deliveries.message_id), "
+                "attempts = deliveries.attempts + 1, updated_at = excluded.updated_at "
+                "WHERE deliveries.status = 'failed' OR ?",
+                (edition, recipient, message_id, now, force),
+            ).rowcount
+        return self.delivery(edition, recipient) if claimed else None
+
     def record_delivery(
         self,
         edition: str,
