@@ -43,13 +43,16 @@ from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, Noth
 from .mail.deliver import SendReport, send_edition
 from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
 from .sources.ingest import is_candidate
-from .store import JOB_TABLE, EditionLock, job_store_options, job_store_url, scheduled_run, store_lock
+from .store import JOB_TABLE, EditionLock, job_store_options, job_store_url, open_store, scheduled_run, store_lock
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "edition"
 # A scheduled edition waits this long for a manual run holding the edition lock.
 EDITION_WAIT_SECONDS = 3600.0
+# On a store shared by several machines, an edition made at most this long before a scheduled run
+# fired was made for that run by another digest serve (its time is kept to the second).
+SAME_RUN_SECONDS = 5.0
 # Even with file-system events, the inbox is listed this often in case an event was missed.
 RESCAN_SECONDS = 300.0
 # The next edition is prepared once the inbox has given no new article for this many settle times
@@ -192,6 +195,8 @@ class Daemon:
         started = time.monotonic()
         log.info("edition job started (%s)", reason)
         try:
+            if reason != "requested" and self.settings.store_url is not None and self._made_elsewhere(datetime.now()):
+                return
             digest = run_edition(self.settings, wait=EDITION_WAIT_SECONDS)
         except NothingNewError as exc:
             log.info("edition job finished in %.1f s: %s", time.monotonic() - started, exc)
@@ -212,6 +217,25 @@ class Daemon:
         )
         if self.deliver is not None:
             self.mail.put(digest.date)
+
+    def _made_elsewhere(self, fired: datetime) -> bool:
+        """On a store shared by several machines, each digest serve runs the scheduled edition: the first
+        to take the edition lock makes it; the others wait for the lock, then find it made since their
+        run fired, and leave it. If the one making it dies, its lock goes with its connection and the
+        next in line makes it."""
+        lock = store_lock(self.settings)
+        lock.acquire(wait=EDITION_WAIT_SECONDS)
+        try:
+            with open_store(self.settings) as store:
+                day = fired.astimezone(self.tz).date().isoformat()
+                made = store.edition(day)
+        finally:
+            lock.release()
+        since = fired.astimezone() - timedelta(seconds=SAME_RUN_SECONDS)
+        if made is None or datetime.fromisoformat(made.generated_at) < since:
+            return False
+        log.info("edition job finished: the edition %s was made by another digest serve at %s", day, made.generated_at)
+        return True
 
     def _mail_editions(self) -> None:
         """The mail thread: deliver each edition made, in order, until the daemon stops."""
