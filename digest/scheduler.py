@@ -39,7 +39,7 @@ from types import FrameType
 from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
-from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, plural
+from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, StoreError, plural
 from .mail.deliver import SendReport, send_edition
 from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
 from .sources.ingest import is_candidate
@@ -394,6 +394,7 @@ class Daemon:
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
+        from sqlalchemy.exc import SQLAlchemyError
 
         store = SQLAlchemyJobStore(
             url=job_store_url(self.settings),
@@ -408,6 +409,20 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
             timezone=self.tz,
         )
+        # Daemons starting together on one database create the job table and the job one at a time.
+        setup = store_lock(self.settings, "schedule", busy="another digest serve is setting up the schedule")
+        setup.acquire(wait=60)
+        try:
+            self._set_up_schedule(scheduler, grace)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the schedule cannot be kept in the store ({' '.join(str(exc).split())[:300]})") from None
+        finally:
+            setup.release()
+        scheduler.resume()
+        upcoming = self.trigger.get_next_fire_time(None, datetime.now(self.tz))
+        log.info("editions %s (%s); next at %s", describe_schedule(self.schedule), self.tz, _when(upcoming))
+
+    def _set_up_schedule(self, scheduler: Any, grace: int) -> None:
         scheduler.start(paused=True)
         self.scheduler = scheduler
         now = datetime.now(self.tz)
@@ -434,9 +449,6 @@ class Daemon:
                     _ago(late),
                 )
         self._schedule_fetching()
-        scheduler.resume()
-        upcoming = self.trigger.get_next_fire_time(None, now)
-        log.info("editions %s (%s); next at %s", describe_schedule(self.schedule), self.tz, _when(upcoming))
 
     def _schedule_fetching(self) -> None:
         """Fetch the feeds and read the Maildir now, then every minute that a feed or the Maildir may be due."""
