@@ -239,7 +239,76 @@ def worker_lexrank(size: int, work: Path) -> dict[str, Any]:
     return {"sentences": len(sentences), "ours": ours_seconds, "sumy": sumy_seconds, "same_top10": same}
 
 
+def _pg_part(size: int, work: Path, part: int, parts: int) -> dict[str, Any]:
+    """Ingest part ``part`` of ``parts`` of the inbox of ``size`` articles (its own inbox of links, as one
+    machine of several) into the PostgreSQL database named by $DIGEST_BENCH_POSTGRES."""
+    from dataclasses import replace
+
+    from digest.config import StoreURL
+    from digest.pipeline import ingest
+
+    source = corpus.build(size)
+    inbox = work / f"inbox-{part}-of-{parts}"
+    inbox.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for k, path in enumerate(files):
+        if k % parts == part:
+            (inbox / f"{k:06d}{path.suffix}").symlink_to(path)
+    settings = replace(_settings(inbox, work / f"out-{part}"), store=StoreURL(os.environ["DIGEST_BENCH_POSTGRES"]))
+    started = time.perf_counter()
+    report = ingest(settings)
+    return {"seconds": time.perf_counter() - started, "articles": report.articles_added}
+
+
+def worker_pg_one(size: int, work: Path) -> dict[str, Any]:
+    return _pg_part(size, work, 0, 1)
+
+
+def worker_pg_half0(size: int, work: Path) -> dict[str, Any]:
+    return _pg_part(size, work, 0, 2)
+
+
+def worker_pg_half1(size: int, work: Path) -> dict[str, Any]:
+    return _pg_part(size, work, 1, 2)
+
+
+def _empty_postgres(url: str) -> None:
+    """Drop digest's tables from the benchmark's database (it must be one of its own)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
+def postgres_rows(url: str, size: int, tmp: Path) -> None:
+    """Ingestion of ``size`` articles into PostgreSQL by one process, then by two at once (two inboxes)."""
+    _empty_postgres(url)
+    one = _run("pg-one", size, tmp / "pg-one")
+    _empty_postgres(url)
+    env_started = time.perf_counter()
+    halves = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", kind, str(size), str(tmp / "pg-two")],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        )
+        for kind in ("pg-half0", "pg-half1")
+    ]
+    results = [json.loads(h.communicate()[0].strip().splitlines()[-1]) for h in halves]
+    both = time.perf_counter() - env_started
+    print(
+        f"PostgreSQL store: {size} articles ingested by one process in {one['seconds']:.1f} s "
+        f"({one['articles'] / one['seconds']:.0f}/s); by two processes at once (two inboxes) in {both:.1f} s wall "
+        f"({sum(r['articles'] for r in results) / both:.0f}/s, process start included)",
+        flush=True,
+    )
+
+
 WORKERS = {
+    "pg-one": worker_pg_one,
+    "pg-half0": worker_pg_half0,
+    "pg-half1": worker_pg_half1,
     "full": worker_full,
     "daemon": worker_daemon,
     "daemon-cold": worker_daemon_cold,
@@ -292,6 +361,9 @@ def main() -> None:
     parser.add_argument("--rescan-files", type=int, default=100_000)
     parser.add_argument("--giant", type=int, default=500)
     parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL database of the benchmark's own (emptied!) for the PG row"
+    )
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "SIZE", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -365,6 +437,9 @@ def main() -> None:
             f"summary {r['summary_sentences']} sentences / {r['summary_words']} words / {r['citations']} citations"
         )
         print(f"  first summary sentence: {r['first_sentence']}")
+        if args.postgres:
+            os.environ["DIGEST_BENCH_POSTGRES"] = args.postgres
+            postgres_rows(args.postgres, args.daemon_size, Path(tmp))
         r = _run("lexrank", args.sentences, Path(tmp) / "lexrank")
         print(
             f"LexRank on one {r['sentences']}-sentence story: sumy {r['sumy']:.2f} s, ours {r['ours'] * 1000:.1f} ms: "

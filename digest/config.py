@@ -114,11 +114,17 @@ class MailSettings:
     maildir: Path | None = None
 
 
+class StoreURL(str):
+    """``store`` naming a PostgreSQL database (``postgresql://user@host/db``) rather than an SQLite file."""
+
+    schemes = ("postgresql://", "postgres://")
+
+
 @dataclass(frozen=True)
 class Settings:
     inbox: Path = Path("inbox")
     output: Path = Path("output")
-    store: Path | None = None  # default: <output>/digest.sqlite3
+    store: Path | StoreURL | None = None  # an SQLite file (default: <output>/digest.sqlite3) or a postgresql:// URL
     timezone: str | None = None  # IANA name; None means the machine's local time
     max_stories: int = 20  # stories shown in full in HTML/PDF; the rest by title
     summary_words: int = 120  # words per story summary
@@ -137,7 +143,13 @@ class Settings:
 
     @property
     def store_path(self) -> Path:
-        return self.store if self.store is not None else self.output / "digest.sqlite3"
+        """The SQLite store; with a PostgreSQL store, where this machine's own locks are kept beside."""
+        return self.store if isinstance(self.store, Path) else self.output / "digest.sqlite3"
+
+    @property
+    def store_url(self) -> str | None:
+        """The PostgreSQL store's URL, or None for an SQLite file."""
+        return str(self.store) if isinstance(self.store, StoreURL) else None
 
     @property
     def output_formats(self) -> tuple[str, ...]:
@@ -176,7 +188,7 @@ def load_timezone(name: str | None) -> tzinfo:
 _TOP_KEYS: dict[str, type] = {
     "inbox": Path,
     "output": Path,
-    "store": Path,
+    "store": StoreURL,  # a path, or a URL
     "timezone": str,
     "max_stories": int,
     "summary_words": int,
@@ -210,7 +222,9 @@ def _coerce(where: str, value: Any, kind: type) -> Any:
         return number
     if kind is tuple:  # formats, the only list among the top-level keys
         return _check_formats(where, _str_list(where, value))
-    if kind is Path:
+    if kind is StoreURL and isinstance(value, str) and value.strip().lower().startswith(StoreURL.schemes):
+        return StoreURL(value.strip())
+    if kind in (Path, StoreURL):
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} must be a path (a non-empty string), not {value!r}")
         return Path(value).expanduser()

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .errors import ConfigError, DigestError, plural
+from .errors import ConfigError, DigestError, StoreError, plural
 from .output.render import templates_dir
 from .pipeline import check_inbox, files_to_read
-from .store import SCHEMA_VERSION, FileRecord
+from .store import SCHEMA_VERSION, postgres_health, sqlite_health, stored_feeds, stored_files
 
 MIN_FREE_MB = 50  # below this an edition's PDF may not fit
 LOW_FREE_MB = 500
@@ -66,16 +66,7 @@ def _writable(folder: Path) -> bool:
 
 def _to_read(settings: Settings) -> int:
     """The inbox files the next run reads, as ``digest status`` counts them (the store is only read)."""
-    known: dict[str, FileRecord] = {}
-    if settings.store_path.exists():
-        with contextlib.suppress(sqlite3.Error):
-            db = sqlite3.connect(f"file:{settings.store_path}?mode=ro", uri=True, timeout=10)
-            try:
-                rows = db.execute("SELECT path, size, mtime_ns, sha256, status, reason FROM files").fetchall()
-            finally:
-                db.close()
-            known = {row[0]: FileRecord(*row) for row in rows}
-    return len(files_to_read(settings.inbox, known))
+    return len(files_to_read(settings.inbox, stored_files(settings)))
 
 
 def check_folders(settings: Settings) -> Iterator[Check]:
@@ -102,7 +93,31 @@ def check_folders(settings: Settings) -> Iterator[Check]:
         yield _ok("disk", f"{free_mb / 1000:.1f} GB free on {existing}")
 
 
+def check_database(url: str) -> Iterator[Check]:
+    """A PostgreSQL store: reachable, its schema known to this digest, writable by this user."""
+    from .store.postgres import shown_url
+
+    name = shown_url(url)
+    try:
+        version, unwritable = postgres_health(url)
+    except StoreError as exc:
+        problem, _, fix = str(exc).partition("; ")
+        yield Check("store", "fail", problem, fix)
+        return
+    if version is not None and version > SCHEMA_VERSION:
+        yield Check("store", "fail", f"{name} has schema {version}, newer than this digest knows", "upgrade digest")
+    elif unwritable:
+        yield Check("store", "fail", f"{name} cannot be written ({unwritable})", "grant this user write access to it")
+    elif version is None:
+        yield _ok("store", f"{name} is reachable; the first run creates digest's tables in it")
+    else:
+        yield _ok("store", f"{name} is reachable and writable, schema {version}")
+
+
 def check_store(settings: Settings) -> Iterator[Check]:
+    if settings.store_url is not None:
+        yield from check_database(settings.store_url)
+        return
     path = settings.store_path
     if not path.exists():
         yield _ok("store", f"{path} does not exist yet; the first run creates it")
@@ -119,13 +134,7 @@ def check_store(settings: Settings) -> Iterator[Check]:
         "a new store would publish and mail every article again"
     )
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-        try:
-            problems = [row[0] for row in db.execute("PRAGMA integrity_check(5)")]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
-        finally:
-            db.close()
+        problems, version, mode = sqlite_health(path)
     except sqlite3.Error as exc:
         if exc.sqlite_errorname.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
             yield Check("store", "fail", f"{path} is damaged ({exc})", restore)
@@ -244,14 +253,8 @@ def check_feeds(settings: Settings) -> Iterator[Check]:
     from .sources.newsletters import maildir_problem
 
     feeds: dict[str, str] = {feed.url: feed.name or feed.url for feed in settings.feeds}
-    if settings.store_path.exists():
-        with contextlib.suppress(sqlite3.Error):
-            db = sqlite3.connect(f"file:{settings.store_path}?mode=ro", uri=True, timeout=10)
-            try:
-                for url, name in db.execute("SELECT url, name FROM feeds"):
-                    feeds.setdefault(url, name or url)
-            finally:
-                db.close()
+    for url, name in stored_feeds(settings):
+        feeds.setdefault(url, name or url)
     if not feeds:
         yield _ok("feeds", "none subscribed")
     gate = HostGate(settings.fetch.per_host, settings.fetch.delay_seconds)

@@ -27,7 +27,6 @@ import logging
 import os
 import queue
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -40,18 +39,20 @@ from types import FrameType
 from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
-from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, plural
+from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, StoreError, plural
 from .mail.deliver import SendReport, send_edition
 from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
 from .sources.ingest import is_candidate
-from .store import EditionLock, store_lock
+from .store import JOB_TABLE, EditionLock, job_store_options, job_store_url, open_store, scheduled_run, store_lock
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "edition"
-JOB_TABLE = "schedule_jobs"
 # A scheduled edition waits this long for a manual run holding the edition lock.
 EDITION_WAIT_SECONDS = 3600.0
+# On a store shared by several machines, an edition made at most this long before a scheduled run
+# fired was made for that run by another digest serve (its time is kept to the second).
+SAME_RUN_SECONDS = 5.0
 # Even with file-system events, the inbox is listed this often in case an event was missed.
 RESCAN_SECONDS = 300.0
 # The next edition is prepared once the inbox has given no new article for this many settle times
@@ -102,20 +103,8 @@ class DaemonState:
 def daemon_state(settings: Settings) -> DaemonState:
     """What ``digest status`` says about the daemon: is one running, and when is the next edition due."""
     pid = daemon_lock(settings).held_by()
-    due: datetime | None = None
-    path = settings.store_path
-    if path.exists():
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-            try:
-                row = db.execute(f"SELECT next_run_time FROM {JOB_TABLE} WHERE id = ?", (JOB_ID,)).fetchone()
-            finally:
-                db.close()
-        except sqlite3.Error:
-            row = None  # no daemon has run on this store yet
-        if row and row[0] is not None:
-            due = datetime.fromtimestamp(row[0], settings.tz)
-    return DaemonState(pid, due)
+    when = scheduled_run(settings, JOB_ID)  # None: no daemon has run on this store yet
+    return DaemonState(pid, None if when is None else datetime.fromtimestamp(when, settings.tz))
 
 
 def request_edition(settings: Settings) -> int:
@@ -206,6 +195,8 @@ class Daemon:
         started = time.monotonic()
         log.info("edition job started (%s)", reason)
         try:
+            if reason != "requested" and self.settings.store_url is not None and self._made_elsewhere(datetime.now()):
+                return
             digest = run_edition(self.settings, wait=EDITION_WAIT_SECONDS)
         except NothingNewError as exc:
             log.info("edition job finished in %.1f s: %s", time.monotonic() - started, exc)
@@ -226,6 +217,25 @@ class Daemon:
         )
         if self.deliver is not None:
             self.mail.put(digest.date)
+
+    def _made_elsewhere(self, fired: datetime) -> bool:
+        """On a store shared by several machines, each digest serve runs the scheduled edition: the first
+        to take the edition lock makes it; the others wait for the lock, then find it made since their
+        run fired, and leave it. If the one making it dies, its lock goes with its connection and the
+        next in line makes it."""
+        lock = store_lock(self.settings)
+        lock.acquire(wait=EDITION_WAIT_SECONDS)
+        try:
+            with open_store(self.settings) as store:
+                day = fired.astimezone(self.tz).date().isoformat()
+                made = store.edition(day)
+        finally:
+            lock.release()
+        since = fired.astimezone() - timedelta(seconds=SAME_RUN_SECONDS)
+        if made is None or datetime.fromisoformat(made.generated_at) < since:
+            return False
+        log.info("edition job finished: the edition %s was made by another digest serve at %s", day, made.generated_at)
+        return True
 
     def _mail_editions(self) -> None:
         """The mail thread: deliver each edition made, in order, until the daemon stops."""
@@ -384,11 +394,12 @@ class Daemon:
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
+        from sqlalchemy.exc import SQLAlchemyError
 
         store = SQLAlchemyJobStore(
-            url=f"sqlite:///{self.settings.store_path}",
+            url=job_store_url(self.settings),
             tablename=JOB_TABLE,
-            engine_options={"connect_args": {"timeout": 30}},
+            engine_options=job_store_options(self.settings),
         )
         grace = int(self.schedule.catch_up_days * 86400)
         scheduler = BackgroundScheduler(
@@ -398,6 +409,20 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
             timezone=self.tz,
         )
+        # Daemons starting together on one database create the job table and the job one at a time.
+        setup = store_lock(self.settings, "schedule", busy="another digest serve is setting up the schedule")
+        setup.acquire(wait=60)
+        try:
+            self._set_up_schedule(scheduler, grace)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the schedule cannot be kept in the store ({' '.join(str(exc).split())[:300]})") from None
+        finally:
+            setup.release()
+        scheduler.resume()
+        upcoming = self.trigger.get_next_fire_time(None, datetime.now(self.tz))
+        log.info("editions %s (%s); next at %s", describe_schedule(self.schedule), self.tz, _when(upcoming))
+
+    def _set_up_schedule(self, scheduler: Any, grace: int) -> None:
         scheduler.start(paused=True)
         self.scheduler = scheduler
         now = datetime.now(self.tz)
@@ -424,9 +449,6 @@ class Daemon:
                     _ago(late),
                 )
         self._schedule_fetching()
-        scheduler.resume()
-        upcoming = self.trigger.get_next_fire_time(None, now)
-        log.info("editions %s (%s); next at %s", describe_schedule(self.schedule), self.tz, _when(upcoming))
 
     def _schedule_fetching(self) -> None:
         """Fetch the feeds and read the Maildir now, then every minute that a feed or the Maildir may be due."""

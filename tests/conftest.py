@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import email
+import os
+import pwd
 import shutil
 import socket
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -15,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from digest.config import Settings
+from digest.config import Settings, StoreURL
 from digest.models import Article
 from digest.sources.ingest import read_file
 from digest.text.clean import clean_document, common_head_lines
@@ -59,6 +63,81 @@ def seed_inbox(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, seed_inbox: Path) -> Settings:
     return Settings(inbox=seed_inbox, output=tmp_path / "output", timezone="UTC", pdf=False)
+
+
+# ---- a real PostgreSQL server ------------------------------------------------------------
+
+
+def postgres_binaries() -> Path | None:
+    """The folder of the newest installed PostgreSQL server (Debian's layout), or None."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server of the test session's own (initdb + pg_ctl in a temporary folder, on a free
+    port, its socket in that folder), run by an unprivileged user when the tests run as root; yields
+    the URL of its server, without a database name. Stopped and removed at the end of the session."""
+    binaries = postgres_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server installed (/usr/lib/postgresql/*/bin/pg_ctl): apt-get install postgresql")
+    folder = Path(tempfile.mkdtemp(prefix="digest-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        user = pwd.getpwnam("nobody")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "nobody", "--"]
+    port = free_port()
+    data, log = folder / "data", folder / "server.log"
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, timeout=120)
+
+    run(str(binaries / "initdb"), "-D", str(data), "-U", "digest", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    try:
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
+        yield f"postgresql://digest@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty database on the session's server, dropped after the test."""
+    import psycopg
+
+    name = f"t{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+_databases = iter(range(1_000_000))
+
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Each store in turn: a test taking this runs on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_settings(store_kind: str, settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """``settings`` with the store of ``store_kind``: the SQLite file, or a new PostgreSQL database."""
+    if store_kind == "sqlite":
+        return settings
+    return replace(settings, store=StoreURL(request.getfixturevalue("pg_url")))
 
 
 # ---- a real SMTP server ------------------------------------------------------------------

@@ -1,3 +1,5 @@
+"""The store's behaviour; the tests taking ``store_settings`` run on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -9,7 +11,7 @@ import pytest
 
 from digest.errors import LockBusyError, StoreError
 from digest.models import Article, Continuation, Story, SummarySentence, Topic
-from digest.store import MIGRATIONS, SCHEMA_VERSION, EditionLock, EditionRecord, FileRecord, Store
+from digest.store import MIGRATIONS, SCHEMA_VERSION, EditionLock, EditionRecord, FileRecord, Store, open_store
 
 
 def article(ident: str, path: str = "/inbox/a.txt") -> Article:
@@ -46,8 +48,8 @@ def test_newer_schema_and_garbage_are_refused(tmp_path):
         Store(junk)
 
 
-def test_articles_are_stored_once_and_round_trip(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as store:
+def test_articles_are_stored_once_and_round_trip(store_settings):
+    with open_store(store_settings) as store:
         record = FileRecord("/inbox/a.txt", 10, 1, "sha", "ok", None)
         assert store.record_file(record, "2019-11-03T07:00:00", [article("x1"), article("x2")]) == 2
         renamed = FileRecord("/inbox/b.txt", 10, 2, "sha", "ok", None)
@@ -58,7 +60,7 @@ def test_articles_are_stored_once_and_round_trip(tmp_path):
         assert store.articles_for_edition("2019-11-03", paths=["/inbox/a.txt"]) == [second]
 
 
-def test_features_round_trip_and_other_versions_are_ignored(tmp_path):
+def test_features_round_trip_and_other_versions_are_ignored(store_settings):
     from digest.text.features import with_features
 
     text = "The harbour bridge reopened on Monday in Sydney. Officials said the work on the bridge cost $45 million."
@@ -67,7 +69,7 @@ def test_features_round_trip_and_other_versions_are_ignored(tmp_path):
     )
     full = with_features(plain)
     assert full.terms and full.entities and full.shingles is not None and len(full.shingles) > 0
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(store_settings) as store:
         store.record_file(FileRecord("/inbox/f.txt", 1, 1, "s", "ok", None), "t", [full], features="v1")
         (loaded,) = store.articles_for_edition("2019-11-04", features="v1")
         assert loaded.terms == full.terms and loaded.entities == full.entities
@@ -76,8 +78,8 @@ def test_features_round_trip_and_other_versions_are_ignored(tmp_path):
         assert (other.terms, other.entities, other.shingles) == (None, None, None)
 
 
-def test_edition_assignment_and_rerun(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as store:
+def test_edition_assignment_and_rerun(store_settings):
+    with open_store(store_settings) as store:
         store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [article("x1"), article("x2")])
         store.record_edition(EditionRecord("2019-11-03", "t", 1, 2, {}), ["x1", "x2"])
         assert store.waiting_count() == 0
@@ -91,8 +93,8 @@ def test_edition_assignment_and_rerun(tmp_path):
         assert store.edition_of("x3") == "2019-11-04"
 
 
-def test_quarantine_is_recorded(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as store:
+def test_quarantine_is_recorded(store_settings):
+    with open_store(store_settings) as store:
         store.record_file(FileRecord("/inbox/junk.bin", 3, 1, "s", "quarantined", "not text"), "t")
         assert store.quarantined() == [("/inbox/junk.bin", "not text")]
         assert store.quarantined(["/elsewhere"]) == []
@@ -146,8 +148,8 @@ def test_a_version_1_database_gains_deliveries_and_keeps_its_data(tmp_path):
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
 
 
-def test_deliveries_keep_the_last_state_and_count_attempts(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as store:
+def test_deliveries_keep_the_last_state_and_count_attempts(store_settings):
+    with open_store(store_settings) as store:
         day, who = "2019-11-03", "a@example.org"
         store.record_delivery(day, who, "sending", now="t1", message_id="<m1@x>", attempt=True)
         store.record_delivery(day, who, "failed", now="t1", reply="451 busy")
@@ -201,9 +203,9 @@ def _stories() -> tuple[list[Story], list[Topic]]:
     return [first, second], [Topic("t1", "Both", ("s1", "s2"))]
 
 
-def test_an_editions_stories_are_kept_and_replaced_by_a_rerun(tmp_path):
+def test_an_editions_stories_are_kept_and_replaced_by_a_rerun(store_settings):
     stories, topics = _stories()
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(store_settings) as store:
         store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [s.articles[0] for s in stories])
         store.record_file(FileRecord("/b", 1, 1, "u", "ok", None), "t", [stories[0].articles[1]])
         store.record_edition(EditionRecord("2019-11-03", "t", 2, 3, {}), ["x1", "x2", "x3"], stories, topics)
@@ -217,3 +219,53 @@ def test_an_editions_stories_are_kept_and_replaced_by_a_rerun(tmp_path):
         assert store.edition_topics("2019-11-03") == [Topic("s3", "Alone", ("s3",))]
         for table in ("story_articles", "summary_sentences", "citations"):
             assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+
+
+def test_file_names_that_are_not_utf8_round_trip(store_settings):
+    odd = b"/inbox/caf\xe9.txt".decode("utf-8", "surrogateescape")
+    with open_store(store_settings) as store:
+        store.record_file(FileRecord(odd, 1, 2**40, "s", "quarantined", "not text"), "t")
+        store.record_file(FileRecord("/inbox/z.txt", 1, 1, "u", "ok", None), "t", [article("x1", odd)])
+        assert store.file(odd) == FileRecord(odd, 1, 2**40, "s", "quarantined", "not text")
+        assert store.quarantined() == [(odd, "not text")]
+        (loaded,) = store.articles_for_edition("2019-11-03", paths=[odd])
+        assert loaded.path == odd
+        store.forget_files([odd])
+        assert store.file(odd) is None
+
+
+def test_a_delivery_is_claimed_by_one_sender_only(store_settings):
+    day, who = "2019-11-03", "a@example.org"
+    with open_store(store_settings) as store:
+        mine = store.claim_delivery(day, who, now="t1", message_id="<m1@x>")
+        assert mine is not None and (mine.status, mine.attempts, mine.message_id) == ("sending", 1, "<m1@x>")
+        assert store.claim_delivery(day, who, now="t1", message_id="<m2@x>") is None  # being sent elsewhere
+        store.record_delivery(day, who, "failed", now="t2", reply="451 busy")
+        again = store.claim_delivery(day, who, now="t3", message_id="<m1@x>")
+        assert again is not None and (again.attempts, again.reply) == (2, None)
+        store.record_delivery(day, who, "sent", now="t4", reply="250 queued")
+        assert store.claim_delivery(day, who, now="t5", message_id="<m3@x>") is None
+        forced = store.claim_delivery(day, who, now="t6", message_id="<m3@x>", force=True)
+        assert forced is not None and (forced.status, forced.sent_at, forced.attempts) == ("sending", "t4", 3)
+
+
+def test_concurrent_claims_of_a_delivery_have_one_winner(store_settings):
+    """Senders in processes of their own (as on several machines) claim the same deliveries at once."""
+    with open_store(store_settings):
+        pass  # created and migrated before the race
+    code = (
+        "import sys; from digest.config import Settings, StoreURL; from digest.store import open_store\n"
+        "where = sys.argv[1]\n"
+        "settings = Settings(store=StoreURL(where) if '://' in where else __import__('pathlib').Path(where))\n"
+        "with open_store(settings) as store:\n"
+        "    won = [store.claim_delivery('2019-11-03', f'r{k}@x', now='t', message_id=None) is not None"
+        " for k in range(20)]\n"
+        "print(sum(won))\n"
+    )
+    where = store_settings.store_url or str(store_settings.store_path)
+    command = [sys.executable, "-c", code, where]
+    racers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    wins = [int(racer.communicate(timeout=60)[0]) for racer in racers]
+    assert sum(wins) == 20
+    with open_store(store_settings) as store:
+        assert {(d.status, d.attempts) for d in store.deliveries("2019-11-03")} == {("sending", 1)}

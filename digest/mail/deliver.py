@@ -763,7 +763,7 @@ def _send(
         )
     if email.attach_pdf and edition.pdf is None and messages:
         log.warning("edition %s has no PDF (made with --no-pdf?); sending without the attachment", day)
-    delivery = _Delivery(store, day, parseaddr(email.sender)[1], messages, clock)
+    delivery = _Delivery(store, day, parseaddr(email.sender)[1], messages, clock, force)
     deadline = email.deadline if email.deadline is not None else 4 * email.timeout
     attempts = 0
     while delivery.pending:
@@ -813,8 +813,12 @@ class _Delivery:
     """The messages of one send: who is still pending, the last reply or reason for each, and the
     store rows written before and after every hand-over."""
 
-    def __init__(self, store: Store, day: str, sender: str, messages: dict[str, EmailMessage], clock: Clock) -> None:
+    def __init__(
+        self, store: Store, day: str, sender: str, messages: dict[str, EmailMessage], clock: Clock, force: bool = False
+    ) -> None:
         self.store = store
+        self.force = force
+        self.elsewhere: dict[str, DeliveryRecord] = {}  # claimed by another sender meanwhile
         self.day = day
         self.sender = sender
         self.messages = messages
@@ -830,9 +834,16 @@ class _Delivery:
         """One transaction per pending recipient on this session; a broken session raises."""
         for address in list(self.pending):
             message = self.messages[address]
-            self.store.record_delivery(
-                self.day, address, "sending", now=self._now(), message_id=message["Message-ID"], attempt=True
+            claimed = self.store.claim_delivery(
+                self.day, address, now=self._now(), message_id=message["Message-ID"], force=self.force
             )
+            if claimed is None:  # another digest (on another machine) sent it, or is sending it
+                self.pending.remove(address)
+                other = self.store.delivery(self.day, address)
+                assert other is not None  # a claim fails only on a row that is there
+                self.elsewhere[address] = other
+                log.info("the edition %s to %s is sent by another digest; not sent again", self.day, address)
+                continue
             try:
                 reply = _transaction(smtp, self.sender, address, message.as_bytes())
             except _Refused as refused:
@@ -865,6 +876,11 @@ class _Delivery:
         for address in written:
             if address in skipped:
                 results.append(skipped[address])
+                continue
+            if address in self.elsewhere:
+                other = self.elsewhere[address]
+                reason = f"{other.status} by another digest ({other.updated_at})"
+                results.append(RecipientResult(address, "skipped", reason, other.message_id, other.attempts))
                 continue
             record = self.store.delivery(self.day, address)
             results.append(

@@ -306,8 +306,22 @@ class DeliveryRecord:
     updated_at: str
 
 
+# A row of a query: by column name or position (sqlite3.Row, or postgres.py's row).
+Row = Any
+# What the SQL below runs on: ``execute(sql, params)`` and ``executemany(sql, rows)`` with ``?``
+# placeholders, as sqlite3.Connection has them (postgres.py adapts a psycopg connection).
+Connection = Any
+
+
 class Store:
-    """The state database. Use as a context manager, or call :meth:`close`."""
+    """The state database. Use as a context manager, or call :meth:`close`.
+
+    This is the SQLite store and the store's interface: its SQL is shared with
+    :class:`~digest.store.postgres.PostgresStore`, which overrides only how it connects, migrates,
+    runs a transaction and keeps a file name (see there).
+    """
+
+    db: Connection
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -342,7 +356,7 @@ class Store:
             )
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -357,6 +371,15 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @property
+    def name(self) -> str:
+        """The store as messages name it."""
+        return str(self.path)
+
+    @staticmethod
+    def _stored(path: str) -> str | bytes:
+        return _stored_path(path)
+
     def __enter__(self) -> Store:
         return self
 
@@ -367,13 +390,13 @@ class Store:
 
     # files -------------------------------------------------------------------------------
     @staticmethod
-    def _file(row: sqlite3.Row) -> FileRecord:
+    def _file(row: Row) -> FileRecord:
         return FileRecord(
             _loaded_path(row["path"]), row["size"], row["mtime_ns"], row["sha256"], row["status"], row["reason"]
         )
 
     def file(self, path: str) -> FileRecord | None:
-        row = self.db.execute("SELECT * FROM files WHERE path = ?", (_stored_path(path),)).fetchone()
+        row = self.db.execute("SELECT * FROM files WHERE path = ?", (self._stored(path),)).fetchone()
         return None if row is None else self._file(row)
 
     def files(self) -> dict[str, FileRecord]:
@@ -398,7 +421,7 @@ class Store:
                     "mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256, status = excluded.status, "
                     "reason = excluded.reason, seen_at = excluded.seen_at",
                     (
-                        _stored_path(record.path),
+                        self._stored(record.path),
                         record.size,
                         record.mtime_ns,
                         record.sha256,
@@ -408,21 +431,16 @@ class Store:
                     ),
                 )
                 for article in articles:
-                    known = db.execute("SELECT 1 FROM articles WHERE content_hash = ?", (article.id,)).fetchone()
-                    if known:  # the same article again (re-dropped, renamed, or a copy): keep one
-                        db.execute(
-                            "UPDATE articles SET path = ? WHERE content_hash = ?",
-                            (_stored_path(article.path), article.id),
-                        )
-                        continue
-                    db.execute(
+                    # Another process may add the same article at the same time (PostgreSQL): the
+                    # insert that loses keeps one row, as for an article seen before.
+                    inserted = db.execute(
                         "INSERT INTO articles (id, content_hash, path, title, dek, source, url, published, "
                         "paragraphs, sentences, sentence_paragraph, ingested_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                         (
                             article.id,
                             article.id,
-                            _stored_path(article.path),
+                            self._stored(article.path),
                             article.title,
                             article.dek,
                             article.source,
@@ -433,10 +451,17 @@ class Store:
                             json.dumps(article.sentence_paragraph),
                             now,
                         ),
-                    )
+                    ).rowcount
+                    if not inserted:  # the same article again (re-dropped, renamed, or a copy): keep one
+                        db.execute(
+                            "UPDATE articles SET path = ? WHERE content_hash = ?",
+                            (self._stored(article.path), article.id),
+                        )
+                        continue
                     if features and all(f is not None for f in (article.terms, article.entities, article.shingles)):
                         db.execute(
-                            "INSERT OR REPLACE INTO article_features (article_id, version, data) VALUES (?, ?, ?)",
+                            "INSERT INTO article_features (article_id, version, data) VALUES (?, ?, ?) "
+                            "ON CONFLICT (article_id) DO UPDATE SET version = excluded.version, data = excluded.data",
                             (article.id, features, _features_json(article)),
                         )
                     added += 1
@@ -446,11 +471,11 @@ class Store:
         """Drop the records of set-aside files that left the inbox (they gave no articles)."""
         with self.transaction() as db:
             db.executemany(
-                "DELETE FROM files WHERE path = ? AND status = 'quarantined'", [(_stored_path(p),) for p in paths]
+                "DELETE FROM files WHERE path = ? AND status = 'quarantined'", [(self._stored(p),) for p in paths]
             )
 
     def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
-        self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, _stored_path(path)))
+        self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, self._stored(path)))
 
     def quarantined(self, paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
         rows = self.db.execute("SELECT path, reason FROM files WHERE status = 'quarantined' ORDER BY path").fetchall()
@@ -458,7 +483,7 @@ class Store:
         wanted = None if paths is None else set(paths)
         return [(path, reason) for path, reason in found if wanted is None or path in wanted]
 
-    def _rows_in(self, select: str, values: Sequence[str], *before: str) -> Iterator[sqlite3.Row]:
+    def _rows_in(self, select: str, values: Sequence[str], *before: str) -> Iterator[Row]:
         """Rows of ``select`` (ending in the column to match) whose column is one of ``values``;
         ``before`` binds the statement's earlier parameters. Asked 500 values at a time, below
         SQLite's limit on the parameters of one statement."""
@@ -480,7 +505,9 @@ class Store:
             if kind == "groups":
                 db.execute("DELETE FROM prepared WHERE kind = 'groups'")
             db.executemany(
-                "INSERT OR REPLACE INTO prepared (kind, key, version, data, made_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO prepared (kind, key, version, data, made_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET version = excluded.version, data = excluded.data, "
+                "made_at = excluded.made_at",
                 [(kind, key, version, data, now) for key, data in items.items()],
             )
 
@@ -491,7 +518,7 @@ class Store:
 
     # articles ----------------------------------------------------------------------------
     @staticmethod
-    def _article(row: sqlite3.Row, features: str = "") -> Article:
+    def _article(row: Row, features: str = "") -> Article:
         terms = entities = shingles = None
         if features and row["features"] and row["features_version"] == features:
             stored = json.loads(row["features"])
@@ -580,7 +607,7 @@ class Store:
             )
 
     @staticmethod
-    def _record_stories(db: sqlite3.Connection, day: str, stories: Sequence[Story], topics: Sequence[Topic]) -> None:
+    def _record_stories(db: Connection, day: str, stories: Sequence[Story], topics: Sequence[Topic]) -> None:
         for table in _STORY_TABLES:
             db.execute(f"DELETE FROM {table} WHERE edition = ?", (day,))
         titles = {topic.id: topic.title for topic in topics}
@@ -756,7 +783,7 @@ class Store:
     def remove_feed(self, url: str) -> bool:
         """Unsubscribe (the items already fetched stay in the ledger). True if it was subscribed."""
         with self.transaction() as db:
-            return db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount > 0
+            return int(db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount) > 0
 
     def record_fetch(
         self,
@@ -786,7 +813,7 @@ class Store:
                     (now, new_items, error, url),
                 )
             db.executemany(
-                "INSERT OR IGNORE INTO fetched (source, key, path, fetched_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO fetched (source, key, path, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(url, key, path, now) for key, path in items],
             )
 
@@ -794,7 +821,7 @@ class Store:
         """Items of ``source`` written into the inbox (key, inbox path): never written again."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO fetched (source, key, path, fetched_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO fetched (source, key, path, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(source, key, path, now) for key, path in items],
             )
 
@@ -804,7 +831,7 @@ class Store:
 
     # deliveries --------------------------------------------------------------------------
     @staticmethod
-    def _delivery(row: sqlite3.Row) -> DeliveryRecord:
+    def _delivery(row: Row) -> DeliveryRecord:
         return DeliveryRecord(
             row["edition"],
             row["recipient"],
@@ -831,6 +858,26 @@ class Store:
                 "SELECT * FROM deliveries WHERE edition = ? ORDER BY recipient", (edition,)
             ).fetchall()
         return [self._delivery(r) for r in rows]
+
+    def claim_delivery(
+        self, edition: str, recipient: str, *, now: str, message_id: str | None, force: bool = False
+    ) -> DeliveryRecord | None:
+        """Claim the sending of one delivery before the message is handed over: in one statement, the row
+        becomes 'sending' (one more attempt) if there is none yet, or it is 'failed', or with ``force``.
+
+        None if another process holds it ('sent', or 'sending': it is being handed over elsewhere, or
+        was when that process stopped): exactly one of several machines sends each message.
+        """
+        with self.transaction() as db:
+            claimed = db.execute(
+                "INSERT INTO deliveries (edition, recipient, status, reply, message_id, attempts, sent_at, updated_at) "
+                "VALUES (?, ?, 'sending', NULL, ?, 1, NULL, ?) ON CONFLICT (edition, recipient) DO UPDATE SET "
+                "status = 'sending', reply = NULL, message_id = COALESCE(excluded.message_id, deliveries.message_id), "
+                "attempts = deliveries.attempts + 1, updated_at = excluded.updated_at "
+                "WHERE deliveries.status = 'failed' OR ?",
+                (edition, recipient, message_id, now, force),
+            ).rowcount
+        return self.delivery(edition, recipient) if claimed else None
 
     def record_delivery(
         self,
