@@ -587,7 +587,41 @@ def send_edition(
     wait: float = 0.0,
     cancel: threading.Event | None = None,
 ) -> SendReport:
-    """E-mail the recorded edition of ``day`` to each recipient that has not had it yet.
+    """:func:`deliver_edition` with the store ``settings`` name, opened for this send only
+    (``Newsdesk.send`` uses the newsdesk's store)."""
+    with open_store(settings) as store:
+        return deliver_edition(
+            settings,
+            store,
+            day,
+            recipients=recipients,
+            force=force,
+            clock=clock,
+            sleep=sleep,
+            connect=connect,
+            env=env,
+            context=context,
+            wait=wait,
+            cancel=cancel,
+        )
+
+
+def deliver_edition(
+    settings: Settings,
+    store: Store,
+    day: Date,
+    *,
+    recipients: Sequence[str] | None = None,
+    force: bool = False,
+    clock: Clock = system_clock,
+    sleep: Sleep = time.sleep,
+    connect: Connect = smtp_connect,
+    env: Mapping[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
+    wait: float = 0.0,
+    cancel: threading.Event | None = None,
+) -> SendReport:
+    """E-mail the edition of ``day`` recorded in ``store`` to each recipient that has not had it yet.
 
     ``recipients`` replaces ``[email] to``; ``force`` sends again to those who had it. Returns
     one result per recipient. Raises ConfigError for settings that cannot work (no [email], no
@@ -610,11 +644,10 @@ def send_edition(
     lock = store_lock(settings, "delivery")
     lock.acquire(wait=wait)
     try:
-        with open_store(settings) as store:
-            edition = load_edition(settings, store, day)
-            return _send(
-                settings, email, edition, store, addresses, force, clock, sleep, connect, password, context, cancel
-            )
+        edition = load_edition(settings, store, day)
+        return _send(
+            settings, email, edition, store, addresses, force, clock, sleep, connect, password, context, cancel
+        )
     finally:
         lock.release()
 
