@@ -15,9 +15,11 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, load_settings
 from .errors import ConfigError, DeliveryError, DigestError, plural, printable
-from .mail.deliver import SendReport, send_edition
+from .mail.deliver import SendReport
+from .models import UNNAMED
+from .newsdesk import Newsdesk
 from .output.render import OUTPUT_FORMATS
-from .pipeline import edition_date, run_edition, status, summarize_files, system_clock
+from .pipeline import summarize_files
 from .scheduler import daemon_state, request_edition, serve
 from .sources.ingest import readable_types
 from .summaries.summarizers import SUMMARIZERS
@@ -281,6 +283,18 @@ fetch_minutes and writes the new messages of the [mail] Maildir into the inbox."
     _add_location_flags(state)
     _add_output_flags(state)
 
+    search = commands.add_parser(
+        "search",
+        help="find stored articles, and the editions that carried them",
+        description="Print the stored articles whose title or text holds every word given (case does not "
+        "matter), newest first: each one's title, outlet and date, then the editions that carried it. Exits 1 "
+        "when none matches.",
+        formatter_class=_Formatter,
+    )
+    _add_location_flags(search)
+    _add_output_flags(search)
+    search.add_argument("query", nargs="+", metavar="WORD", help='words to find, e.g. "harwick bridge"')
+
     backup = commands.add_parser(
         "backup",
         help="write a consistent copy of the state database",
@@ -388,11 +402,9 @@ def _print_report(report: SendReport) -> None:
         print(f"{result.status:<8} {result.recipient:<{width}}  {result.detail}")
 
 
-def _send(settings: Settings, args: argparse.Namespace, day: Date | None, force: bool = False) -> int:
+def _send(desk: Newsdesk, args: argparse.Namespace, day: Date | None, force: bool = False) -> int:
     try:
-        report = send_edition(
-            settings, day or edition_date(settings, system_clock, None), recipients=args.to, force=force, wait=args.wait
-        )
+        report = desk.send(day, recipients=args.to, force=force, wait=args.wait)
     except DeliveryError as exc:
         if isinstance(exc.report, SendReport):
             _print_report(exc.report)
@@ -417,23 +429,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _log_to_file(settings, args)
     if args.send and settings.email is None:
         raise ConfigError("--send needs an [email] table in digest.toml (see digest.example.toml)")
-    digest = run_edition(
-        settings,
-        date=args.date,
-        include_all=args.include_all,
-        pdf=False if args.no_pdf else None,
-        wait=args.wait,
-        allow_empty=args.allow_empty,
-    )
-    for path in digest.outputs.values():
-        print(path)
-    if digest.quarantined:
-        print(f"{plural(len(digest.quarantined), 'file')} set aside; see 'digest status'", file=sys.stderr)
-    if args.send and not digest.stories:
-        print(f"digest: edition {digest.date.isoformat()} has no stories; it is not mailed", file=sys.stderr)
-    elif args.send:
-        args.to = None
-        return _send(settings, args, digest.date)
+    with Newsdesk(settings) as desk:
+        digest = desk.make_edition(
+            args.date,
+            include_all=args.include_all,
+            pdf=False if args.no_pdf else None,
+            wait=args.wait,
+            allow_empty=args.allow_empty,
+        )
+        for path in digest.outputs.values():
+            print(path)
+        if digest.quarantined:
+            print(f"{plural(len(digest.quarantined), 'file')} set aside; see 'digest status'", file=sys.stderr)
+        if args.send and not digest.stories:
+            print(f"digest: edition {digest.date.isoformat()} has no stories; it is not mailed", file=sys.stderr)
+        elif args.send:
+            args.to = None
+            return _send(desk, args, digest.date)
     return 0
 
 
@@ -449,7 +461,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
-    return _send(_settings(args), args, args.date, force=args.force)
+    with Newsdesk(_settings(args)) as desk:
+        return _send(desk, args, args.date, force=args.force)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
@@ -491,7 +504,8 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
 def _cmd_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    report = status(settings)
+    with Newsdesk(settings) as desk:
+        report = desk.status()
     print(f"inbox:            {printable(str(report.inbox))}")
     print(f"store:            {printable(str(report.store))}")
     print(f"articles known:   {report.articles}")
@@ -516,6 +530,21 @@ def _cmd_status(args: argparse.Namespace) -> int:
     for path, reason in report.quarantined:
         print(printable(f"  {path}: {reason}"))
     _print_feed_status(settings)
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    with Newsdesk(_settings(args)) as desk:
+        hits = desk.search(query)
+    if not hits:
+        print(printable(f"digest: no article matches {query!r}"), file=sys.stderr)
+        return 1
+    for hit in hits:  # one line each: title, outlet, date, editions
+        article = hit.article
+        editions = f"edition {', '.join(hit.editions)}" if hit.editions else "waiting for the next edition"
+        date = article.published or "undated"
+        print(printable(f"{article.display_title} — {article.outlet or UNNAMED}, {date} — {editions}"))
     return 0
 
 
@@ -602,6 +631,7 @@ COMMANDS = {
     "doctor": _cmd_doctor,
     "summarize": _cmd_summarize,
     "status": _cmd_status,
+    "search": _cmd_search,
     "backup": _cmd_backup,
     "feeds": _cmd_feeds,
 }

@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 if TYPE_CHECKING:  # numpy is loaded only by the stages that make an edition
     import numpy as np
+
+
+# How an article whose outlet is not known is named to readers.
+UNNAMED = "Unnamed source"
+
+
+@lru_cache(maxsize=65_536)  # an edition asks for each article's outlet several times
+def outlet_name(source: str | None, url: str | None) -> str | None:
+    """Who published an article with this source and web address: the named source, else the
+    address's host (without 'www.' and the like); None if neither tells.
+
+    The one definition of an outlet: every output, count and ranking goes through it. A file name
+    is never an outlet: inbox files are often named by a number or a hash.
+    """
+    if source and source.strip():
+        return source.strip()
+    parsed = urlparse(url) if url else None
+    if parsed and parsed.scheme.lower() in ("http", "https"):
+        host = (parsed.hostname or "").lower()
+        for prefix in ("www.", "m.", "amp.", "mobile."):
+            host = host.removeprefix(prefix)
+        if host:
+            return host
+    return None
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,17 @@ class Article:
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    @property
+    def outlet(self) -> str | None:
+        """Who published the article (see :func:`outlet_name`); None if unknown."""
+        return outlet_name(self.source, self.url)
+
+    @property
+    def source_key(self) -> str:
+        """What counts as one source: a named outlet (case-folded), else the file the article came from."""
+        name = self.outlet
+        return f"outlet:{name.casefold()}" if name else f"file:{self.path}"
 
     @property
     def display_title(self) -> str:
@@ -110,10 +147,8 @@ class Story:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for article in self.articles:
-            seen.setdefault(article.source or article.path.rsplit("/", 1)[-1], None)
-        return tuple(seen)
+        """The story's distinct sources, as :attr:`Article.source_key` counts them, in its articles' order."""
+        return tuple(dict.fromkeys(article.source_key for article in self.articles))
 
     @property
     def latest(self) -> str | None:
@@ -156,4 +191,5 @@ class Digest:
 
     @property
     def source_count(self) -> int:
-        return len({src for s in self.stories for src in s.sources})
+        """Distinct sources of the edition: named outlets, and each file whose outlet is unknown."""
+        return len({source for s in self.stories for source in s.sources})

@@ -1,4 +1,4 @@
-"""The only place where stages are chained: inbox -> store -> stories -> rendered edition."""
+"""The stages chained: inbox -> store -> stories -> rendered edition (run on its store by newsdesk.Newsdesk)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .config import Settings, usable_cores
-from .errors import ConfigError, InputError, NothingNewError, plural
+from .errors import ConfigError, InputError, plural
 from .models import Article, Continuation, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
 from .sources.ingest import IngestResult, is_candidate, read_file
-from .store import EditionRecord, FileRecord, Store, open_store, shown_path, store_lock
+from .store import EditionRecord, FileRecord, Store, shown_path, store_lock
 from .stories.editing import choose_title, significance, topic_title
 from .text.clean import clean_document, common_head_lines, head_line_keys
 
@@ -583,13 +583,11 @@ def ingest_lock(settings: Settings, wait: float = INGEST_WAIT_SECONDS) -> Iterat
 def ingest(
     settings: Settings, *, clock: Clock | None = None, settle_seconds: float = 0.0, wait: float = INGEST_WAIT_SECONDS
 ) -> ScanReport:
-    """Read new and changed inbox files into the store now, without making an edition.
+    """:meth:`Newsdesk.ingest <digest.newsdesk.Newsdesk.ingest>` with a newsdesk of its own."""
+    from .newsdesk import Newsdesk
 
-    The daemon calls this as files arrive, so the daily edition finds them already ingested.
-    """
-    check_inbox(settings.inbox)
-    with ingest_lock(settings, wait), open_store(settings) as store:
-        return scan_inbox(settings, store, clock or system_clock, settle_seconds)
+    with Newsdesk(settings, clock=clock) as desk:
+        return desk.ingest(settle_seconds=settle_seconds, wait=wait)
 
 
 def edition_date(settings: Settings, clock: Clock, date: Date | None) -> Date:
@@ -663,79 +661,13 @@ def run_edition(
     timings: dict[str, float] | None = None,
     allow_empty: bool = False,
 ) -> Digest:
-    """Make (or remake) the edition for ``date``: ingest, cluster, summarise, render, record.
+    """:meth:`Newsdesk.make_edition <digest.newsdesk.Newsdesk.make_edition>` with a newsdesk of its own."""
+    from .newsdesk import Newsdesk
 
-    With no article for it, nothing is written (a good edition is never replaced by an empty one)
-    and :class:`NothingNewError` says so, unless ``allow_empty``. ``timings``, when given,
-    receives the seconds each stage took (ingest, select, cluster, summarize, render).
-    """
-    # Imported here: they load numpy, scipy and scikit-learn, which commands that make no edition
-    # (status, send, serve's start, --help) should not pay for.
-    from .output import render
-    from .stories.continuity import earlier_stories, mark_continuing
-
-    check_inbox(settings.inbox)
-    check_output(settings.output)
-    day = edition_date(settings, clock, date)
-    stages: dict[str, float] = {} if timings is None else timings
-    mark = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        stages[stage] = now - mark
-        mark = now
-
-    lock = store_lock(settings)
-    lock.acquire(wait=wait)
-    try:
-        with open_store(settings) as store:
-            adopt_earlier_editions(store, settings.output)  # once, after an upgrade: continuity reads them
-            with ingest_lock(settings):
-                report = scan_inbox(settings, store, clock)
-            lap("ingest")
-            paths = report.inbox_paths if include_all else None
-            articles = store.articles_for_edition(day.isoformat(), paths, features_version())
-            log.info("edition %s: %s", day.isoformat(), plural(len(articles), "article"))
-            if not articles and not allow_empty:
-                editions = store.editions()
-                since = f"since the edition of {editions[0].date}" if editions else f"in {settings.inbox}"
-                raise NothingNewError(
-                    f"no new articles {since}; nothing written (use --allow-empty to write an empty edition)"
-                )
-            lap("select")
-            stories = build_stories(articles, settings.summary_words, stages, store, settings.summarizer)
-            mark = time.perf_counter()
-            earlier = earlier_stories(store, store.editions(), day)
-            stories = rank_stories(mark_continuing(stories, earlier))
-            quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
-            generated = clock().astimezone(settings.tz).replace(microsecond=0)
-            digest = Digest(day, generated, tuple(stories), quarantined, topics=topics_of(stories))
-            previous = [e for e in store.editions() if e.date != day.isoformat()]
-            outputs = render.write_edition(
-                published(digest, settings.inbox),
-                settings.output,
-                pdf=settings.pdf if pdf is None else pdf,
-                max_stories=settings.max_stories,
-                editions=previous,
-                formats=settings.formats,
-            )
-            record = EditionRecord(
-                day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs
-            )
-            store.record_edition(record, [a.id for s in stories for a in s.articles], digest.stories, digest.topics)
-            render.write_archive(settings.output, store.editions(), store)
-            lap("render")
-            log.info(
-                "edition %s written: %s from %s -> %s",
-                day.isoformat(),
-                plural(len(stories), "story"),
-                plural(digest.article_count, "article"),
-                settings.output / day.isoformat(),
-            )
-            return replace(digest, outputs=outputs)
-    finally:
-        lock.release()
+    with Newsdesk(settings, clock=clock) as desk:
+        return desk.make_edition(
+            date, include_all=include_all, pdf=pdf, wait=wait, timings=timings, allow_empty=allow_empty
+        )
 
 
 def inbox_relative(path: str, inbox: Path) -> str:
@@ -760,16 +692,11 @@ def published(digest: Digest, inbox: Path) -> Digest:
 
 
 def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Date | None = None) -> int:
-    """Group the articles waiting for the next edition into stories and summarise them now,
-    keeping the work in the store; return how many stories there are.
+    """:meth:`Newsdesk.prepare <digest.newsdesk.Newsdesk.prepare>` with a newsdesk of its own."""
+    from .newsdesk import Newsdesk
 
-    The daemon calls this once the inbox has been quiet for a while after new articles came,
-    so that the scheduled edition only has to render. Nothing is published or marked.
-    """
-    day = edition_date(settings, clock, date)
-    with open_store(settings) as store:
-        articles = store.articles_for_edition(day.isoformat(), None, features_version())
-        return len(build_stories(articles, settings.summary_words, store=store, summarizer=settings.summarizer))
+    with Newsdesk(settings, clock=clock) as desk:
+        return desk.prepare(date)
 
 
 def summarize_files(
@@ -803,16 +730,8 @@ class Status:
 
 
 def status(settings: Settings) -> Status:
-    check_output(settings.output)
-    with open_store(settings) as store:
-        editions = store.editions()
-        return Status(
-            settings.inbox,
-            settings.store_path,
-            store.article_count(),
-            store.waiting_count(),
-            len(files_to_read(settings.inbox, store.files())),
-            editions[0] if editions else None,
-            # those still there, named so that they can be printed
-            [(shown_path(path), reason) for path, reason in store.quarantined() if os.path.lexists(path)],
-        )
+    """:meth:`Newsdesk.status <digest.newsdesk.Newsdesk.status>` with a newsdesk of its own."""
+    from .newsdesk import Newsdesk
+
+    with Newsdesk(settings) as desk:
+        return desk.status()

@@ -40,8 +40,9 @@ from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
 from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, StoreError, plural
-from .mail.deliver import SendReport, send_edition
-from .pipeline import check_inbox, check_output, ingest, prepare_edition, run_edition
+from .mail.deliver import SendReport
+from .newsdesk import Newsdesk
+from .pipeline import check_inbox, check_output
 from .sources.ingest import is_candidate
 from .store import JOB_TABLE, EditionLock, job_store_options, job_store_url, open_store, scheduled_run, store_lock
 
@@ -126,7 +127,8 @@ def send_and_log(settings: Settings, day: Date, cancel: threading.Event | None =
     started = time.monotonic()
     report: object
     try:
-        report = send_edition(settings, day, cancel=cancel)
+        with Newsdesk(settings) as desk:  # a newsdesk per job: each thread uses a store of its own
+            report = desk.send(day, cancel=cancel)
     except DeliveryError as exc:
         report = exc.report
         log.error("delivery of edition %s failed: %s", day.isoformat(), exc)
@@ -197,7 +199,8 @@ class Daemon:
         try:
             if reason != "requested" and self.settings.store_url is not None and self._made_elsewhere(datetime.now()):
                 return
-            digest = run_edition(self.settings, wait=EDITION_WAIT_SECONDS)
+            with Newsdesk(self.settings) as desk:
+                digest = desk.make_edition(wait=EDITION_WAIT_SECONDS)
         except NothingNewError as exc:
             log.info("edition job finished in %.1f s: %s", time.monotonic() - started, exc)
             return
@@ -255,7 +258,8 @@ class Daemon:
         job = self.scheduler.get_job(JOB_ID) if self.scheduler is not None else None
         due = job.next_run_time if job is not None else None
         try:
-            stories = prepare_edition(self.settings, date=due.astimezone(self.tz).date() if due else None)
+            with Newsdesk(self.settings) as desk:
+                stories = desk.prepare(due.astimezone(self.tz).date() if due else None)
         except DigestError as exc:
             log.warning("preparing the next edition failed (it will be made in full): %s", exc)
             return
@@ -296,7 +300,8 @@ class Daemon:
                 return
             started = time.monotonic()
             try:
-                report = ingest(self.settings, settle_seconds=settle)
+                with Newsdesk(self.settings) as desk:
+                    report = desk.ingest(settle_seconds=settle)
             except DigestError as exc:
                 log.error("reading the inbox failed: %s", exc)
                 timeout = RESCAN_SECONDS / 10

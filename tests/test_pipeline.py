@@ -73,7 +73,7 @@ def test_editions_made_before_the_store_kept_stories_are_adopted_from_their_json
                 db.execute(f"DELETE FROM {table}")
         assert store.edition_stories("2019-11-03") == [] and store.dates_without_stories() == ["2019-11-03"]
         mailed = load_edition(settings, store, date(2019, 11, 3))  # mail adopts it
-        assert [s["title"] for s in mailed.data["stories"]] == [s.title for s in kept]
+        assert [s.title for s in mailed.digest.stories] == [s.title for s in kept]
         assert store.edition_stories("2019-11-03") == kept and store.edition_topics("2019-11-03") == topics
         assert store.dates_without_stories() == []
     (settings.inbox / "new.json").write_text(json.dumps(BRIDGE_ARTICLE))

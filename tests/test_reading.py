@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from digest.models import Article, Digest, Story, SummarySentence
-from digest.output.render import outlet, render_html, render_pdf, short_url, story_anchor, supporting_sentence
+from digest.output.render import render_html, render_pdf, short_url, story_anchor, supporting_sentence
 from digest.pipeline import build_stories
 
 FULL = 3  # stories shown in full; the seed edition's other two are listed in brief
@@ -230,12 +230,12 @@ def test_source_lines_name_outlets_never_file_names(tree, seed_digest):
 
 def test_outlet_and_short_url():
     base = Article("a", "/in/0001_9f8e7d6c.txt", None, None, None, None, (), ())
-    assert outlet(base) is None
+    assert base.outlet is None
     assert (
-        outlet(Article("a", "/in/x.txt", None, None, "https://www.Reuters.com/world/x", None, (), ())) == "reuters.com"
+        Article("a", "/in/x.txt", None, None, "https://www.Reuters.com/world/x", None, (), ()).outlet == "reuters.com"
     )
-    assert outlet(Article("a", "/in/x.txt", None, "  BBC News ", "https://bbc.co.uk/x", None, (), ())) == "BBC News"
-    assert outlet(Article("a", "/in/x.txt", None, None, "javascript:alert(1)", None, (), ())) is None
+    assert Article("a", "/in/x.txt", None, "  BBC News ", "https://bbc.co.uk/x", None, (), ()).outlet == "BBC News"
+    assert Article("a", "/in/x.txt", None, None, "javascript:alert(1)", None, (), ()).outlet is None
     assert short_url("https://www.example.org/news/") == "example.org/news"
     long = "https://example.org/" + "a" * 100 + "/end.html"
     assert len(short_url(long)) == 60 and short_url(long).endswith("aaaaaa/end.html") and "…" in short_url(long)

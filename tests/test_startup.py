@@ -48,7 +48,7 @@ def test_importing_the_command_line_loads_no_heavy_library(tmp_path):
         import digest.cli
         loaded("step:import")
         import digest
-        digest.load_settings, digest.status, digest.send_edition
+        digest.load_settings, digest.Newsdesk
         loaded("step:api")
         with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
             digest.cli.main(["--help"])

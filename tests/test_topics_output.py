@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from digest.config import Settings
-from digest.mail.deliver import Edition, mail_stories, render_bodies
+from digest.mail.deliver import Edition, render_bodies
 from digest.pipeline import run_edition
 
 from .newsroom import NEWSROOM
@@ -55,7 +55,7 @@ def test_html_pdf_and_mail_show_topics_with_their_stories(edition):
     nested = [item for item in outline if isinstance(item, list)]
     assert gathered[0]["title"] in top[0]  # a topic's bookmark holds its stories' bookmarks
     assert len(nested[0]) == len(gathered[0]["stories"])
-    edition_view = Edition(digest.date, data, None, mail_stories(data))
+    edition_view = Edition(digest, None)
     text, mail_html = render_bodies(edition_view, subject="Digest", max_stories=10, attached=False)
     for topic in gathered:
         assert f"TOPIC: {topic['title'].upper()}" in text

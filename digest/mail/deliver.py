@@ -33,22 +33,20 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..config import EmailSettings, Settings, check_address, port_mismatch
 from ..errors import ConfigError, DeliveryError
 from ..models import Digest
-from ..output.render import UNNAMED, digest_json, nice_date, outlet_name, templates_dir
+from ..output.render import nice_date, story_views, templates_dir
 from ..store import DeliveryRecord, Store, open_store, store_lock
 
 log = logging.getLogger(__name__)
@@ -111,103 +109,15 @@ class SendReport:
 
 
 @dataclass(frozen=True)
-class MailSource:
-    number: int
-    outlet: str
-    title: str | None
-    link: str | None  # only http(s) addresses: a reader's mail client cannot open our files
-    published: str | None
-
-
-@dataclass(frozen=True)
-class MailStory:
-    number: int
-    title: str
-    sources: list[MailSource]
-    paragraphs: list[tuple[str, list[MailSource]]]
-    related: list[str]
-    topic: str | None = None  # on the first story of a topic of several stories: the topic's title
-
-
-@dataclass(frozen=True)
 class Edition:
-    """A recorded edition, read back from the store (``data`` as its digest.json has it)."""
+    """A recorded edition, read back from the store (its stories as the store keeps them), with its PDF."""
 
-    date: Date
-    data: dict[str, Any]
+    digest: Digest
     pdf: Path | None
-    stories: list[MailStory] = field(default_factory=list)
 
     @property
-    def article_count(self) -> int:
-        return sum(len(s.sources) for s in self.stories)
-
-    @property
-    def source_count(self) -> int:
-        """Counted as the HTML edition counts them: each named outlet once, each unnamed file once."""
-        return len(
-            {
-                f"outlet:{name.casefold()}"
-                if (name := outlet_name(a.get("source"), a.get("url")))
-                else f"file:{a.get('path')}"
-                for story in self.data.get("stories", [])
-                for a in story.get("articles", [])
-            }
-        )
-
-
-def _web_link(url: object) -> str | None:
-    if isinstance(url, str) and urlparse(url).scheme.lower() in ("http", "https") and urlparse(url).netloc:
-        return url
-    return None
-
-
-def _outlet(article: Mapping[str, Any]) -> str:
-    """The outlet as the HTML and PDF edition name it (never a file name)."""
-    return outlet_name(article.get("source"), article.get("url")) or UNNAMED
-
-
-def mail_stories(data: Mapping[str, Any]) -> list[MailStory]:
-    """The stories of a digest.json, numbered, with each story's sources numbered from 1.
-
-    Consecutive summary sentences citing the same sources become one paragraph with one set of
-    markers, as in the HTML edition, but at most ``PARAGRAPH_SENTENCES`` of them: a long block is
-    hard to read on a phone.
-    """
-    titles = {s["id"]: s["title"] for s in data.get("stories", [])}
-    # The first story of each topic of several stories opens it with the topic's title; the stories
-    # of a topic stand together, so they need no "Related" line.
-    opening = {t["stories"][0]: t["title"] for t in data.get("topics", []) if len(t.get("stories", [])) > 1}
-    grouped = {k for t in data.get("topics", []) if len(t.get("stories", [])) > 1 for k in t["stories"]}
-    stories = []
-    for number, story in enumerate(data.get("stories", []), start=1):
-        sources = {
-            a["id"]: MailSource(
-                k,
-                one_line(_outlet(a)),
-                one_line(a.get("title") or "") or None,
-                _web_link(a.get("url")),
-                a.get("published"),
-            )
-            for k, a in enumerate(story.get("articles", []), start=1)
-        }
-        paragraphs: list[tuple[str, list[MailSource]]] = []
-        joined = 0  # sentences in the last paragraph
-        for sentence in story.get("summary", []):
-            cited = sorted((sources[c] for c in sentence.get("citations", []) if c in sources), key=lambda s: s.number)
-            same = paragraphs and [s.number for s in paragraphs[-1][1]] == [s.number for s in cited]
-            if same and joined < PARAGRAPH_SENTENCES:
-                paragraphs[-1] = (f"{paragraphs[-1][0]} {sentence['text']}", cited)
-                joined += 1
-            else:
-                paragraphs.append((sentence["text"], cited))
-                joined = 1
-        related = (
-            [] if story["id"] in grouped else [one_line(titles[r]) for r in story.get("related", []) if r in titles]
-        )
-        topic = one_line(opening[story["id"]]) if story["id"] in opening else None
-        stories.append(MailStory(number, one_line(story["title"]), list(sources.values()), paragraphs, related, topic))
-    return stories
+    def date(self) -> Date:
+        return self.digest.date
 
 
 def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
@@ -232,18 +142,17 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
         )
     generated = datetime.fromisoformat(record.generated_at)
     edition = Digest(day, generated, tuple(stories), topics=tuple(store.edition_topics(record.date)))
-    data = digest_json(edition)
     pdf = Path(record.outputs["pdf"]) if record.outputs.get("pdf") else None
     if pdf is not None and not pdf.is_file():
         pdf = None
-    return Edition(day, data, pdf, mail_stories(data))
+    return Edition(edition, pdf)
 
 
 # ---- the message -------------------------------------------------------------------------------
 
 
-def one_line(text: str) -> str:
-    """``text`` with every control, line or paragraph separator turned into a space, runs collapsed,
+def one_line(text: str | None) -> str:
+    """``text`` (None: no text) with every control, line or paragraph separator turned into a space, runs collapsed,
     and every format character (category Cf: U+202E, U+200B, U+2066-2069, ...) left out.
 
     Story titles come from article files; a line break in one must never start a new header, and
@@ -251,7 +160,7 @@ def one_line(text: str) -> str:
     """
     cleaned = "".join(
         " " if (category := unicodedata.category(ch)) in ("Cc", "Zl", "Zp") else "" if category == "Cf" else ch
-        for ch in text
+        for ch in text or ""
     )
     return " ".join(cleaned.split())
 
@@ -264,7 +173,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def subject_for(template: str, edition: Edition) -> str:
-    stories = edition.stories
+    stories = edition.digest.stories
     top = _shorten(one_line(stories[0].title), SUBJECT_TOP_STORY_CHARS) if stories else "no new stories"
     filled = template.format(
         date=edition.date.isoformat(),
@@ -289,6 +198,7 @@ def _environment() -> Environment:
     )
     env.filters["nice_date"] = nice_date
     env.filters["short_link"] = short_link
+    env.filters["one_line"] = one_line
     return env
 
 
@@ -299,22 +209,20 @@ def short_link(url: str, limit: int = 60) -> str:
 
 
 def render_bodies(edition: Edition, *, subject: str, max_stories: int, attached: bool) -> tuple[str, str]:
-    """The plain-text and HTML bodies of the mail."""
+    """The plain-text and HTML bodies of the mail: the stories as every format shows them
+    (render.story_views), in paragraphs of at most ``PARAGRAPH_SENTENCES`` sentences."""
     env = _environment()
-    generated = edition.data.get("generated_at")
-    try:
-        made = datetime.fromisoformat(generated).strftime("%Y-%m-%d %H:%M %Z").strip() if generated else ""
-    except ValueError:
-        made = str(generated)
+    digest = edition.digest
+    views = story_views(digest, "mail", full=max_stories, paragraph_sentences=PARAGRAPH_SENTENCES)
     context = {
         "date": edition.date,
         "subject": subject,
-        "full": edition.stories[:max_stories],
-        "more": edition.stories[max_stories:],
-        "article_count": edition.article_count,
-        "source_count": edition.source_count,
+        "full": views[:max_stories],
+        "more": views[max_stories:],
+        "article_count": digest.article_count,
+        "source_count": digest.source_count,
         "attached": attached,
-        "made": made,
+        "made": digest.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
     }
     text = env.get_template("email.txt.j2").render(**context)
     html = env.get_template("email.html.j2").render(**context)
@@ -679,7 +587,41 @@ def send_edition(
     wait: float = 0.0,
     cancel: threading.Event | None = None,
 ) -> SendReport:
-    """E-mail the recorded edition of ``day`` to each recipient that has not had it yet.
+    """:func:`deliver_edition` with the store ``settings`` name, opened for this send only
+    (``Newsdesk.send`` uses the newsdesk's store)."""
+    with open_store(settings) as store:
+        return deliver_edition(
+            settings,
+            store,
+            day,
+            recipients=recipients,
+            force=force,
+            clock=clock,
+            sleep=sleep,
+            connect=connect,
+            env=env,
+            context=context,
+            wait=wait,
+            cancel=cancel,
+        )
+
+
+def deliver_edition(
+    settings: Settings,
+    store: Store,
+    day: Date,
+    *,
+    recipients: Sequence[str] | None = None,
+    force: bool = False,
+    clock: Clock = system_clock,
+    sleep: Sleep = time.sleep,
+    connect: Connect = smtp_connect,
+    env: Mapping[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
+    wait: float = 0.0,
+    cancel: threading.Event | None = None,
+) -> SendReport:
+    """E-mail the edition of ``day`` recorded in ``store`` to each recipient that has not had it yet.
 
     ``recipients`` replaces ``[email] to``; ``force`` sends again to those who had it. Returns
     one result per recipient. Raises ConfigError for settings that cannot work (no [email], no
@@ -702,11 +644,10 @@ def send_edition(
     lock = store_lock(settings, "delivery")
     lock.acquire(wait=wait)
     try:
-        with open_store(settings) as store:
-            edition = load_edition(settings, store, day)
-            return _send(
-                settings, email, edition, store, addresses, force, clock, sleep, connect, password, context, cancel
-            )
+        edition = load_edition(settings, store, day)
+        return _send(
+            settings, email, edition, store, addresses, force, clock, sleep, connect, password, context, cancel
+        )
     finally:
         lock.release()
 

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 
 from ..config import usable_cores
 from ..errors import ConfigError, RenderError
-from ..models import Article, Digest, Story, SummarySentence
+from ..models import UNNAMED, Article, Digest, Story, SummarySentence
 from ..text.segment import content_terms
 from ..store import EditionRecord, Store
 
@@ -101,38 +101,6 @@ def safe_link(article: Article) -> str | None:
         if parsed.scheme.lower() in ("http", "https") and parsed.netloc:
             return article.url
     return None
-
-
-def outlet(article: Article) -> str | None:
-    """Who published the article: its named source, else its web address's host; None if unknown.
-
-    A file name is never an outlet: inbox files are often named by a number or a hash.
-    """
-    return outlet_name(article.source, article.url)
-
-
-@lru_cache(maxsize=65_536)  # an edition asks for each article's outlet several times
-def outlet_name(source: str | None, url: str | None) -> str | None:
-    """:func:`outlet` from an article's source and URL (as the JSON edition holds them)."""
-    if source and source.strip():
-        return source.strip()
-    parsed = urlparse(url) if url else None
-    if parsed and parsed.scheme.lower() in ("http", "https"):
-        host = (parsed.hostname or "").lower()
-        for prefix in ("www.", "m.", "amp.", "mobile."):
-            host = host.removeprefix(prefix)
-        if host:
-            return host
-    return None
-
-
-UNNAMED = "Unnamed source"
-
-
-def source_key(article: Article) -> str:
-    """What counts as one source: a named outlet (case-folded), else the file the article came from."""
-    name = outlet(article)
-    return f"outlet:{name.casefold()}" if name else f"file:{article.path}"
 
 
 def short_url(url: str, limit: int = 60) -> str:
@@ -254,6 +222,9 @@ class ContinuationView:
 
 @dataclass(frozen=True)
 class StoryView:
+    """A story as every format shows it (HTML, PDF, e-mail): numbered sources, paragraphs of cited
+    sentences, bylines, related stories and its place in a topic. Built by :func:`story_views` alone."""
+
     number: int
     anchor: str
     story: Story
@@ -263,13 +234,15 @@ class StoryView:
     bylines: list[Byline]
     unnamed: int  # articles of the story whose outlet is unknown
     continues: ContinuationView | None
+    topic: str | None = None  # on the first story of a topic of several stories: the topic's title
+    grouped: bool = False  # the story is one of a topic of several (which stand together: no "Related" line)
 
     @property
     def outlets(self) -> list[SourceEntry]:
         """One source entry per named outlet (its first article), then each unnamed one."""
         seen: dict[str, SourceEntry] = {}
         for entry in self.sources:
-            seen.setdefault(source_key(entry.article), entry)
+            seen.setdefault(entry.article.source_key, entry)
         return list(seen.values())
 
 
@@ -325,17 +298,27 @@ def _note(sentence: SummarySentence, article_id: str, max_words: int = 60) -> st
     return _first_words(said, max_words) if said else None
 
 
-def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[StoryView]:
-    """What the templates show of each story. Only the first ``full`` stories are shown in full; the
-    others are listed by title, with their outlets: they get no paragraphs, bylines or related links
-    (and marking the stating words in the notes compares many words)."""
+def story_views(
+    digest: Digest, mode: str = "html", full: int | None = None, paragraph_sentences: int | None = None
+) -> list[StoryView]:
+    """What the templates of every format show of each story (``mode``: "html", "pdf" or "mail").
+
+    Only the first ``full`` stories are shown in full; the others are listed by title, with their
+    outlets: they get no paragraphs, bylines or related links (and marking the stating words in the
+    notes compares many words). Consecutive sentences citing the same articles make one paragraph,
+    of at most ``paragraph_sentences`` sentences when given (a long block is hard to read on a phone).
+    Only the HTML shows what each cited article says (the notes).
+    """
     anchors = {story.id: story_anchor(story.id) for story in digest.stories}
     titles = {story.id: story.title for story in digest.stories}
+    several = [topic for topic in digest.topics if len(topic.stories) > 1]
+    opening = {topic.stories[0]: topic.title for topic in several}
+    grouped = {story for topic in several for story in topic.stories}
     views = []
     for number, story in enumerate(digest.stories, start=1):
         anchor = anchors[story.id]
         entries = {
-            article.id: SourceEntry(k, f"{anchor}-src{k}", article, outlet(article), safe_link(article))
+            article.id: SourceEntry(k, f"{anchor}-src{k}", article, article.outlet, safe_link(article))
             for k, article in enumerate(story.articles, start=1)
         }
         continues = None
@@ -343,14 +326,18 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
             kind = "pdf" if mode == "pdf" else "html"
             href = f"../{story.continues.date}/digest.{kind}#{story_anchor(story.continues.story_id)}"
             continues = ContinuationView(story.continues.since, story.continues.date, story.continues.title, href)
+        topic, in_topic = opening.get(story.id), story.id in grouped
         if full is not None and number > full:
-            views.append(StoryView(number, anchor, story, list(entries.values()), [], [], [], 0, continues))
+            views.append(
+                StoryView(number, anchor, story, list(entries.values()), [], [], [], 0, continues, topic, in_topic)
+            )
             continue
         # Consecutive sentences citing the same articles read as one paragraph with one marker set.
         groups: list[tuple[list[SummarySentence], list[SourceEntry]]] = []  # sentences, cited
         for sentence in story.summary:
             cited = sorted((entries[c] for c in sentence.citations if c in entries), key=lambda e: e.number)
-            if groups and [e.number for e in groups[-1][1]] == [e.number for e in cited]:
+            same = groups and [e.number for e in groups[-1][1]] == [e.number for e in cited]
+            if same and (paragraph_sentences is None or len(groups[-1][0]) < paragraph_sentences):
                 groups[-1][0].append(sentence)
             else:
                 groups.append(([sentence], cited))
@@ -373,14 +360,21 @@ def _views(digest: Digest, mode: str = "html", full: int | None = None) -> list[
         related = [(anchors[r], titles[r]) for r in story.related if r in anchors]
         bylines, unnamed = _bylines(list(entries.values()))
         views.append(
-            StoryView(number, anchor, story, list(entries.values()), paragraphs, related, bylines, unnamed, continues)
+            StoryView(
+                number,
+                anchor,
+                story,
+                list(entries.values()),
+                paragraphs,
+                related,
+                bylines,
+                unnamed,
+                continues,
+                topic,
+                in_topic,
+            )
         )
     return views
-
-
-def source_count(digest: Digest) -> int:
-    """Distinct sources of the edition: named outlets, and each file whose outlet is unknown."""
-    return len({source_key(a) for story in digest.stories for a in story.articles})
 
 
 def remove_leftovers(folder: Path, pattern: str = ".digest.*.tmp") -> None:
@@ -509,7 +503,7 @@ def render_html(
     ``previous`` and ``following`` are the dates (YYYY-MM-DD) of the neighbouring editions.
     """
     env = _environment()
-    views = _views(digest, mode, full=max_stories)
+    views = story_views(digest, mode, full=max_stories)
     return env.get_template("digest.html.j2").render(
         digest=digest,
         full=views[:max_stories],
@@ -518,7 +512,7 @@ def render_html(
         css=stylesheet(mode),
         mode=mode,
         nav=edition_nav(previous, following),
-        source_count=source_count(digest),
+        source_count=digest.source_count,
     )
 
 
@@ -816,7 +810,7 @@ def write_archive(output: Path, editions: Sequence[EditionRecord], store: Store 
         top, articles = store.edition_outline(edition.date) if store is not None else ([], [])
         if store is not None and (top or not edition.stories):  # (an edition made before stories were kept: none)
             headlines = [(title, f"{edition.date}/digest.html#{story_anchor(story_id)}") for story_id, title in top]
-            sources = len({source_key(article) for article in articles})
+            sources = len({article.source_key for article in articles})
         rows.append(
             {
                 "date": edition.date,

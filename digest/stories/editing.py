@@ -125,9 +125,7 @@ _INJURIES = re.compile(
 
 def outlets(story: Story) -> int:
     """How many distinct outlets report the story (a source, else the web host, else the file)."""
-    from ..output.render import source_key  # the one definition of an outlet
-
-    return len({source_key(article) for article in story.articles})
+    return len(story.sources)  # as Article.source_key counts them: the one definition of an outlet
 
 
 def significance(story: Story) -> float:
