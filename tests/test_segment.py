@@ -67,3 +67,8 @@ def test_scraped_shapes_that_are_not_prose():
     assert glued_heading("Prime Minister Ana Sousa said on Friday that talks would go on.") == 0
     # Splitting itself is unchanged: the heading stays in its sentence here.
     assert split_sentences(text) == [text]
+
+
+def test_a_leading_ideographic_full_stop_is_kept():
+    # found by the property test_sentences_keep_the_words: the mark before any word was dropped
+    assert "".join(split_sentences("。0")) == "。0"

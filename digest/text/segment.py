@@ -120,7 +120,7 @@ def _bounded(sentence: str) -> list[str]:
 
 
 # Chinese and Japanese end sentences with full-width marks and no space, which syntok does not see.
-_CJK_SENTENCE = re.compile(r"[^。！？]+(?:[。！？]+[”’」』）)]*|$)")
+_CJK_SENTENCE = re.compile(r"[^。！？]*(?:[。！？]+[”’」』）)]*|$)")
 
 
 def _split_cjk(sentence: str) -> list[str]:
