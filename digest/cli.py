@@ -561,9 +561,15 @@ def _print_feed_status(settings: Settings) -> None:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from .store import backup_store
+    from .store import backup_store, shown_store
 
-    print(backup_store(_settings(args).store_path, args.to))
+    settings = _settings(args)
+    if settings.store_url is not None:
+        raise ConfigError(
+            f"the store is the PostgreSQL database {shown_store(settings)}: back it up with pg_dump "
+            "(see README: More than one machine)"
+        )
+    print(backup_store(settings.store_path, args.to))
     return 0
 
 

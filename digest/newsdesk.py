@@ -47,7 +47,7 @@ from .pipeline import (
     system_clock,
     topics_of,
 )
-from .store import EditionRecord, Store, open_store, shown_path, store_lock
+from .store import EditionRecord, Store, open_store, shown_path, shown_store, store_lock
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ class Newsdesk:
         editions = store.editions()
         return Status(
             settings.inbox,
-            settings.store_path,
+            shown_store(settings),
             store.article_count(),
             store.waiting_count(),
             len(files_to_read(settings.inbox, store.files())),

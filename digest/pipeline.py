@@ -261,9 +261,13 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
             store.touch_file(key, info.st_size, info.st_mtime_ns)
             continue
         pending.append((path, key, info, sha))
-    # A set-aside file that is gone from the inbox has nothing left to report.
+    # A set-aside file that is gone from this inbox has nothing left to report (a store shared by several
+    # machines also holds other inboxes' files: those are theirs to forget).
+    seen, inside = set(report.inbox_paths), str(inbox).rstrip(os.sep) + os.sep
     gone = [
-        key for key, record in known.items() if record.status == "quarantined" and key not in set(report.inbox_paths)
+        key
+        for key, record in known.items()
+        if record.status == "quarantined" and key not in seen and key.startswith(inside)
     ]
     if gone:
         store.forget_files(gone)
@@ -721,7 +725,7 @@ def summarize_files(
 @dataclass(frozen=True)
 class Status:
     inbox: Path
-    store: Path
+    store: str  # the SQLite file, or the PostgreSQL URL without its password
     articles: int
     waiting: int
     to_read: int  # inbox files not read yet (or changed since)

@@ -62,6 +62,36 @@ def test_two_inboxes_ingest_into_one_database(settings, pg_url, tmp_path):
         assert store.article_count() == store.waiting_count() == seeds + 1
 
 
+def test_each_machine_forgets_only_its_own_set_aside_files(settings, pg_url, tmp_path):
+    """A file set aside on one machine stays reported when the other machine scans its own inbox."""
+    other = tmp_path / "other-inbox"
+    other.mkdir()
+    (other / "broken.json").write_text("{not json")
+    first = on_postgres(settings, pg_url)
+    second = replace(first, inbox=other, output=tmp_path / "other-output")
+    ingest(second)
+    ingest(first)  # scans the seeds' inbox, where broken.json is not
+    with open_store(first) as store:
+        assert [Path(p).name for p, _ in store.quarantined()] == ["broken.json"]
+
+
+def test_status_and_backup_name_the_database_without_its_password(settings, pg_url, tmp_path):
+    from digest.pipeline import status
+    from digest.store import shown_store
+
+    pg = on_postgres(settings, pg_url)
+    ingest(pg)
+    assert status(pg).store == pg_url  # no password in it to hide
+    secret = "postgresql://digest:s3cret@db.example.org:5432/news"
+    assert shown_store(replace(pg, store=StoreURL(secret))) == "postgresql://digest:***@db.example.org:5432/news"
+    config = tmp_path / "digest.toml"
+    config.write_text(f'store = "{secret}"\n')
+    command = [sys.executable, "-m", "digest", "backup", "--config", str(config), "--inbox", str(settings.inbox)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "pg_dump" in result.stderr and "s3cret" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_schema_is_versioned_and_a_newer_one_refused(pg_url):
     import psycopg
 

@@ -50,6 +50,15 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.store_path)
 
 
+def shown_store(settings: Settings) -> str:
+    """The store as messages show it: the SQLite file, or the PostgreSQL URL without its password."""
+    if settings.store_url is not None:
+        from .postgres import shown_url
+
+        return shown_url(settings.store_url)
+    return str(settings.store_path)
+
+
 def store_lock(settings: Settings, name: str = "edition", busy: str | None = None) -> EditionLock:
     """The exclusive lock ``name`` of the store ``settings`` name: a file lock (see :class:`EditionLock`),
     or on PostgreSQL an advisory lock that holds across machines (see ``postgres.AdvisoryLock``)."""
@@ -77,6 +86,7 @@ __all__ = [
     "postgres_health",
     "scheduled_run",
     "shown_path",
+    "shown_store",
     "sqlite_health",
     "store_lock",
     "store_problem",
