@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,10 +35,10 @@ def add_articles(inbox: Path, round_number: int, count: int = 3) -> None:
         (inbox / f"r{round_number:02d}-{k}.txt").write_text(f"{text}\n\n{note}\n", encoding="utf-8")
 
 
-def killed_run(folder: Path, stage: str | None, rng: random.Random) -> str:
-    """Start `digest run`, kill it with SIGKILL at ``stage``; say where it was when it died."""
+def killed_run(folder: Path, stage: str | None, rng: random.Random, extra: Sequence[str] = ()) -> str:
+    """Start `digest run` (with ``extra`` options), kill it with SIGKILL at ``stage``; say where it was when it died."""
     args = [sys.executable, "-m", "digest", "--debug", "run", "--inbox", str(folder / "inbox")]
-    args += ["--output", str(folder / "out"), "--date", DATE, "--timezone", "UTC", "--wait", "60"]
+    args += ["--output", str(folder / "out"), "--date", DATE, "--timezone", "UTC", "--wait", "60", *extra]
     process = subprocess.Popen(args, cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert process.stderr is not None
     seen = []

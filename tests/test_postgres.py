@@ -218,3 +218,82 @@ def test_the_other_daemon_makes_the_edition_when_its_maker_is_killed(tmp_path, p
         first.stop()
         second.stop()
     assert sorted(to for _, (to,), _ in server.mailbox.received) == ["ada@example.org", "grace@example.org"]
+
+
+def _pg_rows(url: str, query: str) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return list(db.execute(query).fetchall())
+
+
+@pytest.mark.slow
+def test_runs_killed_at_any_point_lose_nothing_on_postgresql(tmp_path, pg_url):
+    """test_crash's kills, on a PostgreSQL store: after any SIGKILL the next run completes the edition,
+    every file is read and every article is in it once."""
+    import random
+
+    from .test_cli import digest
+    from .test_crash import DATE, STAGES, add_articles, killed_run
+
+    folder = tmp_path / "a"
+    (folder / "inbox").mkdir(parents=True)
+    for path in SEEDS.iterdir():
+        (folder / "inbox" / path.name).write_bytes(path.read_bytes())
+    config = tmp_path / "digest.toml"
+    config.write_text(f'store = "{pg_url}"\n')
+    rng = random.Random(7)
+    outcomes = []
+    for number in range(10):
+        add_articles(folder / "inbox", number)
+        outcomes.append(killed_run(folder, STAGES[number % len(STAGES)], rng, ["--config", str(config)]))
+    assert len([o for o in outcomes if not o.startswith("finished")]) >= 8, outcomes
+    final = digest(
+        "run",
+        "--inbox",
+        str(folder / "inbox"),
+        "--output",
+        str(folder / "out"),
+        "--date",
+        DATE,
+        "--config",
+        str(config),
+    )
+    assert final.returncode == 0, final.stderr
+    files = _pg_rows(pg_url, "SELECT status FROM files")
+    assert len(files) == 5 + 10 * 3 and {status for (status,) in files} == {"ok"}
+    stored = dict(_pg_rows(pg_url, "SELECT id, edition FROM articles"))
+    assert set(stored.values()) == {DATE}
+    edition = json.loads((folder / "out" / DATE / "digest.json").read_text())
+    assert sorted(a["id"] for story in edition["stories"] for a in story["articles"]) == sorted(stored)
+
+
+@pytest.mark.slow
+def test_eight_runs_at_once_on_postgresql_make_one_edition(tmp_path, pg_url):
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .test_crash import DATE
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in SEEDS.iterdir():
+        (inbox / path.name).write_bytes(path.read_bytes())
+    config = tmp_path / "digest.toml"
+    config.write_text(f'store = "{pg_url}"\n')
+    args = [sys.executable, "-m", "digest", "run", "--inbox", str(inbox), "--output", str(tmp_path / "out")]
+    args += ["--date", DATE, "--no-pdf", "--config", str(config)]
+    start = threading.Barrier(8)
+
+    def one() -> subprocess.CompletedProcess[str]:
+        start.wait()
+        return subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ})
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: one(), range(8)))
+    codes = sorted(r.returncode for r in results)
+    assert codes[0] == 0 and set(codes) <= {0, 3}, [(r.returncode, r.stderr) for r in results]
+    assert all("Traceback" not in r.stderr for r in results)
+    assert _pg_rows(pg_url, "SELECT count(*), count(DISTINCT edition) FROM articles") == [(8, 1)]
+    assert _pg_rows(pg_url, "SELECT date FROM editions") == [(DATE,)]
