@@ -92,3 +92,30 @@ def test_a_topic_heading_takes_a_name_as_written_in_running_text_not_a_shouted_h
     assert _as_written("iranian", text) == "Iranian"
     assert _as_written("nato", text) == "NATO"
     assert _as_written("harwick", "HARWICK MOURNS") == "Harwick"
+
+
+def test_a_topic_heading_is_the_same_in_every_run():
+    """Names that tie (as many stories, as long) are ordered by name, not by the set's hash order."""
+    import subprocess
+    import sys
+
+    script = (
+        "from digest.models import Article, Story\n"
+        "from digest.stories.editing import topic_title\n"
+        "def story(i, text):\n"
+        "    a = Article(f'a{i}', f'/a{i}.txt', text, None, None, None, (text,), (text,))\n"
+        "    return Story(f's{i}', text, (a,), ())\n"
+        "print(topic_title([story(1, 'Kestrel and Harwick meet in Dunmore today.'),\n"
+        "                   story(2, 'Talks in Dunmore: Kestrel and Harwick agree.')]))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(seen) == 1, seen

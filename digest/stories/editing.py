@@ -158,7 +158,7 @@ def topic_title(stories: Sequence[Story]) -> str:
             if not set(name.split()) <= TITLES:  # "General", "Governor": whose title, not whose story
                 counts[name] = counts.get(name, 0) + 1
     shared = sorted(
-        (n for n, c in counts.items() if c >= max(2, (len(stories) + 1) // 2)), key=lambda n: (-counts[n], -len(n))
+        (n for n, c in counts.items() if c >= max(2, (len(stories) + 1) // 2)), key=lambda n: (-counts[n], -len(n), n)
     )
     chosen: list[str] = []
     for name in shared:
