@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -252,8 +253,8 @@ def _pg_part(size: int, work: Path, part: int, parts: int) -> dict[str, Any]:
     inbox.mkdir(parents=True, exist_ok=True)
     files = sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
     for k, path in enumerate(files):
-        if k % parts == part:
-            (inbox / f"{k:06d}{path.suffix}").symlink_to(path)
+        if k % parts == part:  # copied: the inbox reads no symbolic link (it could point anywhere)
+            shutil.copyfile(path, inbox / f"{k:06d}{path.suffix}")
     settings = replace(_settings(inbox, work / f"out-{part}"), store=StoreURL(os.environ["DIGEST_BENCH_POSTGRES"]))
     started = time.perf_counter()
     report = ingest(settings)

@@ -244,10 +244,10 @@ def test_runs_killed_at_any_point_lose_nothing_on_postgresql(tmp_path, pg_url):
     config.write_text(f'store = "{pg_url}"\n')
     rng = random.Random(7)
     outcomes = []
-    for number in range(10):
+    for number in range(6):  # kills at every stage (a random moment included) and one more
         add_articles(folder / "inbox", number)
         outcomes.append(killed_run(folder, STAGES[number % len(STAGES)], rng, ["--config", str(config)]))
-    assert len([o for o in outcomes if not o.startswith("finished")]) >= 8, outcomes
+    assert len([o for o in outcomes if not o.startswith("finished")]) >= 4, outcomes
     final = digest(
         "run",
         "--inbox",
@@ -261,7 +261,7 @@ def test_runs_killed_at_any_point_lose_nothing_on_postgresql(tmp_path, pg_url):
     )
     assert final.returncode == 0, final.stderr
     files = _pg_rows(pg_url, "SELECT status FROM files")
-    assert len(files) == 5 + 10 * 3 and {status for (status,) in files} == {"ok"}
+    assert len(files) == 5 + 6 * 3 and {status for (status,) in files} == {"ok"}
     stored = dict(_pg_rows(pg_url, "SELECT id, edition FROM articles"))
     assert set(stored.values()) == {DATE}
     edition = json.loads((folder / "out" / DATE / "digest.json").read_text())
