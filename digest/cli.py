@@ -218,6 +218,26 @@ fetch_minutes and writes the new messages of the [mail] Maildir into the inbox."
         dest="watch",
         help="list the inbox every few seconds instead of using file-system events (network shares)",
     )
+    serve.add_argument(
+        "--http", metavar="ADDR", help="also serve the web app on HOST:PORT (see 'digest web'), e.g. 127.0.0.1:8080"
+    )
+
+    web = commands.add_parser(
+        "web",
+        help="serve the web app: the editions, search, status, make an edition now",
+        description="""\
+Serve the web app on --http (default 127.0.0.1:8080): today's edition and the
+archive, each story with its sources, search, status, and buttons to make an
+edition now, send it, and add an article to the inbox. Any address other than
+this machine's own needs [web] token in digest.toml (or DIGEST_WEB_TOKEN);
+open the app once as http://HOST:PORT/?token=... . 'digest serve --http ADDR'
+serves the same app beside the daemon. SIGTERM or Ctrl-C stops it.""",
+        epilog=EPILOG,
+        formatter_class=_Formatter,
+    )
+    _add_location_flags(web)
+    _add_output_flags(web)
+    web.add_argument("--http", metavar="ADDR", default="127.0.0.1:8080", help="HOST:PORT to serve on")
 
     send = commands.add_parser(
         "send",
@@ -456,7 +476,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         handler.setFormatter(_LogFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.debug else logging.WARNING)
     _log_to_file(settings, args)
-    serve(settings)
+    serve(settings, http=args.http)
+    return 0
+
+
+def _cmd_web(args: argparse.Namespace) -> int:
+    from .web import WebServer
+
+    settings = _settings(args)
+    _log_to_file(settings, args)
+    server = WebServer(settings, args.http)
+    print(f"digest: the web app is at {server.url}/ (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    server.serve_until_signal()
     return 0
 
 
@@ -633,6 +664,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": _cmd_run,
     "serve": _cmd_serve,
+    "web": _cmd_web,
     "send": _cmd_send,
     "doctor": _cmd_doctor,
     "summarize": _cmd_summarize,

@@ -114,6 +114,13 @@ class MailSettings:
     maildir: Path | None = None
 
 
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: the web app (``digest web``, ``digest serve --http``)."""
+
+    token: str | None = None  # required to serve on any address but this machine's own (or $DIGEST_WEB_TOKEN)
+
+
 class StoreURL(str):
     """``store`` naming a PostgreSQL database (``postgresql://user@host/db``) rather than an SQLite file."""
 
@@ -140,6 +147,7 @@ class Settings:
     fetch_minutes: float = 60.0  # how often digest serve fetches the feeds and reads the Maildir
     fetch: FetchSettings = field(default_factory=FetchSettings)
     mail: MailSettings | None = None
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def store_path(self) -> Path:
@@ -201,7 +209,7 @@ _TOP_KEYS: dict[str, type] = {
 }
 
 
-_TABLES = ("schedule", "email", "feeds", "fetch", "mail")
+_TABLES = ("schedule", "email", "feeds", "fetch", "mail", "web")
 
 
 def _coerce(where: str, value: Any, kind: type) -> Any:
@@ -434,6 +442,16 @@ def _mail_from(data: Mapping[str, Any], where: str, base: Path) -> MailSettings:
     return MailSettings(maildir=base / _coerce(f"{where}.maildir", data["maildir"], Path))
 
 
+def _web_from(data: Mapping[str, Any], where: str) -> WebSettings:
+    for key in data:
+        if key != "token":
+            raise ConfigError(f"unknown setting {where}.{key}; known: token")
+    token = data.get("token")
+    if token is not None and (not isinstance(token, str) or not token.strip()):
+        raise ConfigError(f"{where}.token must be a non-empty string")
+    return WebSettings(token=token)
+
+
 def _check_formats(where: str, formats: tuple[str, ...]) -> tuple[str, ...]:
     """``formats`` once each, or a ConfigError unless it names at least one format, each of them registered."""
     from .output.render import OUTPUT_FORMATS  # the registry, beside the writers
@@ -474,6 +492,7 @@ def load_settings(
     feeds: tuple[FeedSettings, ...] = ()
     fetch = FetchSettings()
     mail: MailSettings | None = None
+    web = WebSettings()
     if path is not None:
         data = _read_toml(path)
         base = path.resolve().parent
@@ -488,6 +507,10 @@ def load_settings(
                 email = _email_from(value, "email", base)
             elif key == "feeds":
                 feeds = _feeds_from(value, "feeds")
+            elif key == "web":
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{path}: [web] must be a table")
+                web = _web_from(value, "web")
             elif key in ("fetch", "mail"):
                 if not isinstance(value, dict):
                     raise ConfigError(f"{path}: [{key}] must be a table")
@@ -508,6 +531,8 @@ def load_settings(
         name = f"DIGEST_{key.upper()}"
         if env.get(name):
             values[key] = _coerce(f"environment variable {name}", env[name], kind)
+    if env.get("DIGEST_WEB_TOKEN"):
+        web = WebSettings(token=env["DIGEST_WEB_TOKEN"])
     for key, value in (overrides or {}).items():
         if value is None:
             continue
@@ -521,7 +546,9 @@ def load_settings(
             values[key] = _coerce(flag, value, _TOP_KEYS[key])
         else:
             raise ConfigError(f"unknown setting {key!r}")
-    settings = Settings(config_path=path, schedule=schedule, email=email, feeds=feeds, fetch=fetch, mail=mail, **values)
+    settings = Settings(
+        config_path=path, schedule=schedule, email=email, feeds=feeds, fetch=fetch, mail=mail, web=web, **values
+    )
     if settings.summarizer not in SUMMARIZERS:
         raise ConfigError(f"summarizer {settings.summarizer!r} is not known; choose one of {', '.join(SUMMARIZERS)}")
     settings.tz  # noqa: B018 - validates the timezone name now, not in the middle of a run

@@ -168,7 +168,13 @@ class Daemon:
 
     current: Daemon | None = None
 
-    def __init__(self, settings: Settings, *, deliver: Callable[[Settings, Date], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        deliver: Callable[[Settings, Date], None] | None = None,
+        http: str | None = None,
+    ) -> None:
         self.settings = settings
         self.schedule = settings.schedule
         self.tz = settings.tz
@@ -190,6 +196,12 @@ class Daemon:
         self.observer: Any = None
         self.reader: threading.Thread | None = None
         self.watched: tuple[int, int] | None = None  # (device, inode) of the inbox being watched
+        self.http = http  # HOST:PORT of the web app, served in a thread of its own (see digest.web)
+        if http is not None:
+            from .web import check_bind, parse_address
+
+            check_bind(settings, parse_address(http)[0])  # refused before anything starts
+        self.web: Any = None
 
     # the edition job ------------------------------------------------------------------------
     def make_edition(self, reason: str) -> None:
@@ -549,6 +561,12 @@ class Daemon:
             "digest serve started (pid %d): inbox %s, output %s", os.getpid(), self.settings.inbox, self.settings.output
         )
         try:
+            if self.http is not None:
+                from .web import WebServer
+
+                self.web = WebServer(self.settings, self.http)  # a bad address or a port in use: one line, before all
+                self.web.start()
+                log.info("web app at %s/", self.web.url)
             if self.deliver is not None:
                 self.mailer = threading.Thread(target=self._mail_editions, name="digest-mail", daemon=True)
                 self.mailer.start()
@@ -575,6 +593,8 @@ class Daemon:
     def _shutdown(self) -> None:
         log.info("stopping: finishing the step in progress")
         self.stop.set()
+        if self.web is not None:
+            self.web.stop()
         self.changed.set()
         if self.observer is not None:
             self.observer.stop()
@@ -604,6 +624,8 @@ def _ago(delta: timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
-def serve(settings: Settings, *, deliver: Callable[[Settings, Date], None] | None = None) -> None:
-    """Run the daemon in this process until SIGTERM/SIGINT."""
-    Daemon(settings, deliver=deliver).run()
+def serve(
+    settings: Settings, *, deliver: Callable[[Settings, Date], None] | None = None, http: str | None = None
+) -> None:
+    """Run the daemon in this process until SIGTERM/SIGINT; with ``http`` (HOST:PORT), serve the web app too."""
+    Daemon(settings, deliver=deliver, http=http).run()
