@@ -91,7 +91,6 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     def run(self) -> None:
-        log.info("web app at %s", self.url)
         try:
             self.server.run(sockets=[self.socket])
         finally:
