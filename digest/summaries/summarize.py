@@ -36,8 +36,7 @@ _ATTRIBUTION = re.compile(
 )
 _CONTEXT_START = re.compile(
     r"^(he|she|they|it|this|these|those|that|his|her|their|its|him|them|and|but|or|so|yet|also|"
-    r"still|then|there|here|such|both|which|who|meanwhile|however|instead|nevertheless|moreover|furthermore|"
-    r"likewise|similarly|additionally|besides|otherwise|thus|hence|therefore)\b",
+    r"still|then|there|here|such|both|which|who|meanwhile)\b",
     re.I,
 )
 # "There were 20 arrests": "there" that points at nothing before it.
