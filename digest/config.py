@@ -40,12 +40,16 @@ class EmailSettings:
     sender: str | None = None
     to: tuple[str, ...] = ()
     subject: str = "Daily digest — {date}: {top_story}"
-    attach_pdf: bool = True
+    attach: tuple[str, ...] = ("pdf",)  # the edition's files attached to each message (output formats)
     ca_file: str | None = None  # PEM file of the CA to trust for the server (default: the system's)
     timeout: float = 30.0  # seconds to wait for the server at each step
     deadline: float | None = None  # seconds for one whole attempt (connect, log in, send); None: 4 × timeout
     retries: int = 3  # further attempts after a connection error or a 4xx reply
     retry_delay: float = 10.0  # seconds before the first retry; doubled for each further one
+
+    @property
+    def attach_pdf(self) -> bool:
+        return "pdf" in self.attach
 
 
 # Fields a subject template may use, with an example value each (used to check the template).
@@ -297,7 +301,7 @@ def _schedule_from(data: Mapping[str, Any], where: str, base: ScheduleSettings |
 
 def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSettings:
     """The [email] table; relative ``password_file`` and ``ca_file`` paths are relative to ``base``."""
-    known = {f.name for f in fields(EmailSettings)} | {"from"}
+    known = {f.name for f in fields(EmailSettings)} | {"from", "attach_pdf"}
     for key in data:
         if key == "password":
             raise ConfigError(
@@ -330,8 +334,12 @@ def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSetting
             check_address(f"{where}.to", address)
     if "sender" in values:
         check_address(f"{where}.from", values["sender"])
+    if "attach" in data and "attach_pdf" in data:
+        raise ConfigError(f'{where}: set attach or attach_pdf, not both (attach = ["pdf"] is attach_pdf = true)')
     if "attach_pdf" in data:
-        values["attach_pdf"] = _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool)
+        values["attach"] = ("pdf",) if _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool) else ()
+    if "attach" in data:
+        values["attach"] = _check_attachments(f"{where}.attach", _str_list(f"{where}.attach", data["attach"]))
     for key in ("timeout", "retry_delay", "deadline"):
         if key in data:
             values[key] = _coerce(f"{where}.{key}", data[key], float)
@@ -445,6 +453,16 @@ def _check_formats(where: str, formats: tuple[str, ...]) -> tuple[str, ...]:
         if name not in OUTPUT_FORMATS:
             raise ConfigError(f"{where}: {name!r} is not a known output format; known: {known}")
     return tuple(dict.fromkeys(formats))
+
+
+def _check_attachments(where: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` once each (an empty list attaches nothing), or a ConfigError unless each is a registered format."""
+    from .output.render import OUTPUT_FORMATS
+
+    for name in names:
+        if name not in OUTPUT_FORMATS:
+            raise ConfigError(f"{where}: {name!r} is not an output format; choose from {', '.join(OUTPUT_FORMATS)}")
+    return tuple(dict.fromkeys(names))
 
 
 def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -12,6 +13,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from digest.config import EmailSettings, load_settings
+from digest.errors import ConfigError
+from digest.mail.deliver import send_edition
 from digest.output.epub import book_identifier, render_epub
 from digest.output.render import EditionPage
 from digest.pipeline import run_edition
@@ -20,6 +24,8 @@ from .test_formats import _digest
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
+EPUB = "application/epub+zip"
+DAY = dt.date(2019, 11, 3)
 
 
 def epubcheck_jar() -> Path | None:
@@ -130,3 +136,42 @@ def test_epub_bytes_depend_only_on_the_edition(edition):
     assert b'<meta property="dcterms:modified">2019-11-03T07:00:00Z</meta>' in _parts(path)["EPUB/content.opf"]
     later = replace(digest, date=digest.date.replace(day=4))
     assert book_identifier(later) != book_identifier(digest)
+
+
+def test_mail_attaches_the_pdf_and_the_epub_when_attach_names_both(settings, clock, smtp):
+    settings = replace(settings, pdf=True, formats=("html", "pdf", "epub"))
+    run_edition(settings, clock=clock)
+    server = smtp()
+    email = EmailSettings(
+        host="127.0.0.1", port=server.port, security="none", sender="digest@example.org", to=("ada@example.org",)
+    )
+    folder = settings.output / "2019-11-03"
+    for attach, expected in [
+        (("pdf", "epub"), [("application/pdf", "digest-2019-11-03.pdf"), (EPUB, "digest-2019-11-03.epub")]),
+        (("epub",), [(EPUB, "digest-2019-11-03.epub")]),
+    ]:
+        report = send_edition(replace(settings, email=replace(email, attach=attach)), DAY, clock=clock, force=True)
+        assert [r.status for r in report.results] == ["sent"]
+        message = server.mailbox.messages()[-1]
+        attachments = list(message.iter_attachments())
+        assert [(a.get_content_type(), a.get_filename()) for a in attachments] == expected
+        assert attachments[-1].get_content() == (folder / "digest.epub").read_bytes()
+        text = message.get_body(("plain",)).get_content()
+        said = "a PDF and an EPUB" if len(attach) == 2 else "an EPUB"
+        assert f"The whole edition is attached as {said}." in text
+
+
+def test_attach_setting_and_attach_pdf_mean_the_same(tmp_path):
+    def email(lines: str) -> EmailSettings:
+        (tmp_path / "digest.toml").write_text(f'[email]\nfrom = "d@example.org"\n{lines}\n')
+        return load_settings(tmp_path / "digest.toml", env={}).email
+
+    assert email("").attach == ("pdf",)  # as before: the PDF
+    assert email("attach_pdf = false").attach == ()
+    assert email("attach_pdf = true").attach == ("pdf",)
+    assert email('attach = ["pdf", "epub", "pdf"]').attach == ("pdf", "epub")
+    assert email("attach = []").attach == () and not email("attach = []").attach_pdf
+    with pytest.raises(ConfigError, match=r"^email.attach: 'mobi' is not an output format; choose from html, pdf"):
+        email('attach = ["mobi"]')
+    with pytest.raises(ConfigError, match="set attach or attach_pdf, not both"):
+        email('attach = ["epub"]\nattach_pdf = true')
