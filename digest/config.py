@@ -118,6 +118,10 @@ class MailSettings:
     maildir: Path | None = None
 
 
+class BaseURL(str):
+    """``base_url``: the http(s) address the output folder is served at, ending in a slash."""
+
+
 class StoreURL(str):
     """``store`` naming a PostgreSQL database (``postgresql://user@host/db``) rather than an SQLite file."""
 
@@ -144,6 +148,7 @@ class Settings:
     fetch_minutes: float = 60.0  # how often digest serve fetches the feeds and reads the Maildir
     fetch: FetchSettings = field(default_factory=FetchSettings)
     mail: MailSettings | None = None
+    base_url: str | None = None  # where the output folder is served on the web (the feed's links); None: relative
 
     @property
     def store_path(self) -> Path:
@@ -202,6 +207,7 @@ _TOP_KEYS: dict[str, type] = {
     "max_file_mb": float,
     "log_file": Path,
     "fetch_minutes": float,
+    "base_url": BaseURL,
 }
 
 
@@ -226,6 +232,8 @@ def _coerce(where: str, value: Any, kind: type) -> Any:
         return number
     if kind is tuple:  # formats, the only list among the top-level keys
         return _check_formats(where, _str_list(where, value))
+    if kind is BaseURL:
+        return check_base_url(where, value)
     if kind is StoreURL and isinstance(value, str) and value.strip().lower().startswith(StoreURL.schemes):
         return StoreURL(value.strip())
     if kind in (Path, StoreURL):
@@ -360,6 +368,31 @@ def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSetting
     if mismatch:
         raise ConfigError(f"{where}: {mismatch}")
     return settings
+
+
+def check_base_url(where: str, value: Any) -> BaseURL:
+    """``value`` as a BaseURL (an http(s) address with a host, no query or fragment, ending in '/'), or a
+    ConfigError saying what to write."""
+    from urllib.parse import urlsplit
+
+    example = "like 'https://example.org/digest/'"
+    url = value.strip() if isinstance(value, str) else ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise ConfigError(
+            f"{where} must be the http(s) address the output folder is served at, {example}, not {value!r}"
+        )
+    return BaseURL(url if url.endswith("/") else url + "/")
 
 
 def check_feed_url(where: str, value: Any) -> str:

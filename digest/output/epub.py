@@ -57,12 +57,13 @@ a.cite { text-decoration: none; color: #1a4f8b; }
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _clean(value: str) -> str:
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 cannot hold (controls an article may carry)."""
     return _NOT_XML.sub("", value)
 
 
 def _text(value: str) -> Markup:
-    return escape(_clean(value))
+    return escape(xml_text(value))
 
 
 def book_identifier(digest: Digest) -> str:
@@ -180,7 +181,7 @@ def render_epub(page: EditionPage) -> bytes:
     book.add_item(style)
 
     def chapter(file_name: str, title: str, body: str) -> Any:
-        item = epub.EpubHtml(title=_clean(title), file_name=file_name, lang=LANGUAGE)
+        item = epub.EpubHtml(title=xml_text(title), file_name=file_name, lang=LANGUAGE)
         item.content = f"<html><head></head><body>{body}</body></html>"
         item.add_item(style)
         book.add_item(item)
@@ -191,10 +192,10 @@ def render_epub(page: EditionPage) -> bytes:
     chapters = {view.number: chapter(chapter_name(view), view.story.title, _chapter(view)) for view in views}
     toc: list[Any] = [epub.Link("edition.xhtml", f"Daily digest — {day}", "edition")]
     for section in sections(digest, views):
-        links = [epub.Link(chapter_name(v), _clean(v.story.title), v.anchor) for v in section.views]
+        links = [epub.Link(chapter_name(v), xml_text(v.story.title), v.anchor) for v in section.views]
         if section.title:
             first = chapter_name(section.views[0])
-            toc.append((epub.Section(_clean(section.title), first), links))
+            toc.append((epub.Section(xml_text(section.title), first), links))
         else:
             toc.extend(links)
     book.toc = toc
