@@ -40,12 +40,16 @@ class EmailSettings:
     sender: str | None = None
     to: tuple[str, ...] = ()
     subject: str = "Daily digest — {date}: {top_story}"
-    attach_pdf: bool = True
+    attach: tuple[str, ...] = ("pdf",)  # the edition's files attached to each message (output formats)
     ca_file: str | None = None  # PEM file of the CA to trust for the server (default: the system's)
     timeout: float = 30.0  # seconds to wait for the server at each step
     deadline: float | None = None  # seconds for one whole attempt (connect, log in, send); None: 4 × timeout
     retries: int = 3  # further attempts after a connection error or a 4xx reply
     retry_delay: float = 10.0  # seconds before the first retry; doubled for each further one
+
+    @property
+    def attach_pdf(self) -> bool:
+        return "pdf" in self.attach
 
 
 # Fields a subject template may use, with an example value each (used to check the template).
@@ -121,6 +125,10 @@ class WebSettings:
     token: str | None = None  # required to serve on any address but this machine's own (or $DIGEST_WEB_TOKEN)
 
 
+class BaseURL(str):
+    """``base_url``: the http(s) address the output folder is served at, ending in a slash."""
+
+
 class StoreURL(str):
     """``store`` naming a PostgreSQL database (``postgresql://user@host/db``) rather than an SQLite file."""
 
@@ -148,6 +156,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     mail: MailSettings | None = None
     web: WebSettings = field(default_factory=WebSettings)
+    base_url: str | None = None  # where the output folder is served on the web (the feed's links); None: relative
 
     @property
     def store_path(self) -> Path:
@@ -206,6 +215,7 @@ _TOP_KEYS: dict[str, type] = {
     "max_file_mb": float,
     "log_file": Path,
     "fetch_minutes": float,
+    "base_url": BaseURL,
 }
 
 
@@ -230,6 +240,8 @@ def _coerce(where: str, value: Any, kind: type) -> Any:
         return number
     if kind is tuple:  # formats, the only list among the top-level keys
         return _check_formats(where, _str_list(where, value))
+    if kind is BaseURL:
+        return check_base_url(where, value)
     if kind is StoreURL and isinstance(value, str) and value.strip().lower().startswith(StoreURL.schemes):
         return StoreURL(value.strip())
     if kind in (Path, StoreURL):
@@ -305,7 +317,7 @@ def _schedule_from(data: Mapping[str, Any], where: str, base: ScheduleSettings |
 
 def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSettings:
     """The [email] table; relative ``password_file`` and ``ca_file`` paths are relative to ``base``."""
-    known = {f.name for f in fields(EmailSettings)} | {"from"}
+    known = {f.name for f in fields(EmailSettings)} | {"from", "attach_pdf"}
     for key in data:
         if key == "password":
             raise ConfigError(
@@ -338,8 +350,12 @@ def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSetting
             check_address(f"{where}.to", address)
     if "sender" in values:
         check_address(f"{where}.from", values["sender"])
+    if "attach" in data and "attach_pdf" in data:
+        raise ConfigError(f'{where}: set attach or attach_pdf, not both (attach = ["pdf"] is attach_pdf = true)')
     if "attach_pdf" in data:
-        values["attach_pdf"] = _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool)
+        values["attach"] = ("pdf",) if _coerce(f"{where}.attach_pdf", data["attach_pdf"], bool) else ()
+    if "attach" in data:
+        values["attach"] = _check_attachments(f"{where}.attach", _str_list(f"{where}.attach", data["attach"]))
     for key in ("timeout", "retry_delay", "deadline"):
         if key in data:
             values[key] = _coerce(f"{where}.{key}", data[key], float)
@@ -360,6 +376,31 @@ def _email_from(data: Mapping[str, Any], where: str, base: Path) -> EmailSetting
     if mismatch:
         raise ConfigError(f"{where}: {mismatch}")
     return settings
+
+
+def check_base_url(where: str, value: Any) -> BaseURL:
+    """``value`` as a BaseURL (an http(s) address with a host, no query or fragment, ending in '/'), or a
+    ConfigError saying what to write."""
+    from urllib.parse import urlsplit
+
+    example = "like 'https://example.org/digest/'"
+    url = value.strip() if isinstance(value, str) else ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise ConfigError(
+            f"{where} must be the http(s) address the output folder is served at, {example}, not {value!r}"
+        )
+    return BaseURL(url if url.endswith("/") else url + "/")
 
 
 def check_feed_url(where: str, value: Any) -> str:
@@ -463,6 +504,16 @@ def _check_formats(where: str, formats: tuple[str, ...]) -> tuple[str, ...]:
         if name not in OUTPUT_FORMATS:
             raise ConfigError(f"{where}: {name!r} is not a known output format; known: {known}")
     return tuple(dict.fromkeys(formats))
+
+
+def _check_attachments(where: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` once each (an empty list attaches nothing), or a ConfigError unless each is a registered format."""
+    from .output.render import OUTPUT_FORMATS
+
+    for name in names:
+        if name not in OUTPUT_FORMATS:
+            raise ConfigError(f"{where}: {name!r} is not an output format; choose from {', '.join(OUTPUT_FORMATS)}")
+    return tuple(dict.fromkeys(names))
 
 
 def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:

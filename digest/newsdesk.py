@@ -164,7 +164,7 @@ class Newsdesk:
         """
         # Imported here: they load numpy, scipy and scikit-learn, which commands that make no edition
         # (status, send, serve's start, --help) should not pay for.
-        from .output import render
+        from .output import atom, render
         from .stories.continuity import earlier_stories, mark_continuing
 
         settings = self.settings
@@ -219,6 +219,7 @@ class Newsdesk:
             )
             store.record_edition(record, [a.id for s in stories for a in s.articles], digest.stories, digest.topics)
             render.write_archive(settings.output, store.editions(), store)
+            atom.write_feed(settings.output, store.editions(), store, settings.base_url)
             lap("render")
             log.info(
                 "edition %s written: %s from %s -> %s",

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what digest needs on a Debian-based machine: the system libraries and fonts that
 # WeasyPrint uses for the PDF, libpq for the PostgreSQL store, then the Python package (with the test tools
-# when given "test"). With "test", also the PostgreSQL server, which the tests start in a temporary folder.
+# when given "test"). With "test", also the PostgreSQL server, which the tests start in a temporary folder, and
+# epubcheck (run with java), which checks the EPUB edition.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 system_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-wqy-microhei
                  fonts-noto-color-emoji poppler-utils libpq5)
-[ "${1:-}" = "test" ] && system_packages+=(postgresql)
+[ "${1:-}" = "test" ] && system_packages+=(postgresql epubcheck)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for package in "${system_packages[@]}"; do

@@ -74,8 +74,8 @@ def test_run_with_format_flags_writes_only_those(tmp_path):
 @pytest.mark.parametrize(
     ("setting", "flags", "message"),
     [
-        ("", ["--format", "epub"], "digest: error: --format: 'epub' is not a known output format; known: "),
-        ('formats = ["html", "epub"]\n', [], "formats: 'epub' is not a known output format; known: "),
+        ("", ["--format", "docx"], "digest: error: --format: 'docx' is not a known output format; known: "),
+        ('formats = ["html", "docx"]\n', [], "formats: 'docx' is not a known output format; known: "),
         ("formats = []\n", [], "formats must name at least one output format: "),
     ],
 )
@@ -84,7 +84,7 @@ def test_unknown_format_is_one_line_naming_the_known_ones(tmp_path, setting, fla
     result = _digest("run", "--inbox", str(SEEDS), "--output", str(tmp_path / "out"), *flags, cwd=tmp_path)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr
-    assert result.stderr.rstrip().endswith("html, pdf, json")
+    assert result.stderr.rstrip().endswith("html, pdf, json, epub")
     assert not (tmp_path / "out").exists()
 
 

@@ -1,9 +1,9 @@
 """E-mail delivery: each recorded edition goes to each recipient as one message, exactly once.
 
 The message is built from the edition's stories in the store (a plain-text part, an HTML part made
-for mail clients, and the PDF attached) and handed to an SMTP server. The store keeps one row
-per edition and recipient, written before and after every hand-over, so a restarted daemon or a
-second ``digest run --send`` does not send again; ``force`` does.
+for mail clients, and the files ``[email] attach`` names: the PDF by default) and handed to an SMTP
+server. The store keeps one row per edition and recipient, written before and after every hand-over,
+so a restarted daemon or a second ``digest run --send`` does not send again; ``force`` does.
 
 Each attempt (connect, greet, secure, log in, send to every pending recipient) has an overall
 deadline, ``[email] deadline``: a server that answers a byte at a time, each within ``timeout``,
@@ -33,7 +33,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
 from email import policy
@@ -46,7 +46,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..config import EmailSettings, Settings, check_address, port_mismatch
 from ..errors import ConfigError, DeliveryError
 from ..models import Digest
-from ..output.render import nice_date, story_views, templates_dir
+from ..output.render import nice_date, output_format, story_views, templates_dir
 from ..store import DeliveryRecord, Store, open_store, store_lock
 
 log = logging.getLogger(__name__)
@@ -110,10 +110,16 @@ class SendReport:
 
 @dataclass(frozen=True)
 class Edition:
-    """A recorded edition, read back from the store (its stories as the store keeps them), with its PDF."""
+    """A recorded edition, read back from the store (its stories as the store keeps them), with its PDF
+    and its other files that are still there (by format)."""
 
     digest: Digest
     pdf: Path | None
+    files: Mapping[str, Path] = field(default_factory=dict)
+
+    def file(self, name: str) -> Path | None:
+        """The edition's file in the output format ``name``, if it was made and is still there."""
+        return self.pdf if name == "pdf" else self.files.get(name)
 
     @property
     def date(self) -> Date:
@@ -145,7 +151,8 @@ def load_edition(settings: Settings, store: Store, day: Date) -> Edition:
     pdf = Path(record.outputs["pdf"]) if record.outputs.get("pdf") else None
     if pdf is not None and not pdf.is_file():
         pdf = None
-    return Edition(edition, pdf)
+    files = {name: Path(path) for name, path in record.outputs.items() if path and Path(path).is_file()}
+    return Edition(edition, pdf, files)
 
 
 # ---- the message -------------------------------------------------------------------------------
@@ -208,9 +215,12 @@ def short_link(url: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def render_bodies(edition: Edition, *, subject: str, max_stories: int, attached: bool) -> tuple[str, str]:
+def render_bodies(
+    edition: Edition, *, subject: str, max_stories: int, attached: bool, attached_as: str = "a PDF"
+) -> tuple[str, str]:
     """The plain-text and HTML bodies of the mail: the stories as every format shows them
-    (render.story_views), in paragraphs of at most ``PARAGRAPH_SENTENCES`` sentences."""
+    (render.story_views), in paragraphs of at most ``PARAGRAPH_SENTENCES`` sentences. ``attached_as``
+    says what is attached when ``attached`` ("a PDF and an EPUB")."""
     env = _environment()
     digest = edition.digest
     views = story_views(digest, "mail", full=max_stories, paragraph_sentences=PARAGRAPH_SENTENCES)
@@ -222,6 +232,7 @@ def render_bodies(edition: Edition, *, subject: str, max_stories: int, attached:
         "article_count": digest.article_count,
         "source_count": digest.source_count,
         "attached": attached,
+        "attached_as": attached_as,
         "made": digest.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
     }
     text = env.get_template("email.txt.j2").render(**context)
@@ -229,8 +240,16 @@ def render_bodies(edition: Edition, *, subject: str, max_stories: int, attached:
     return text, html
 
 
-def attachment_name(day: Date) -> str:
-    return f"digest-{day.isoformat()}.pdf"
+def attachment_name(day: Date, name: str = "pdf") -> str:
+    """``digest-2019-11-03.pdf``: the edition's file in format ``name``, named with its date."""
+    suffix = Path(output_format(name).file_name).suffix
+    return f"digest-{day.isoformat()}{suffix}"
+
+
+def _a(name: str) -> str:
+    """'a PDF', 'an EPUB': how the text of the mail names an attached format."""
+    title = output_format(name).title
+    return f"{'an' if title[:1] in 'AEFHILMNORSX' else 'a'} {title}"
 
 
 def compose(
@@ -241,13 +260,17 @@ def compose(
     subject_template: str,
     now: datetime,
     max_stories: int,
-    attach_pdf: bool,
+    attach: Sequence[str],
     message_id: str | None = None,
 ) -> EmailMessage:
-    """One message to one recipient: text and HTML alternatives, the PDF attached if wanted and made."""
+    """One message to one recipient: text and HTML alternatives, the edition's files in the formats
+    ``attach`` names attached (those that were made)."""
     subject = subject_for(subject_template, edition)
-    pdf = edition.pdf.read_bytes() if attach_pdf and edition.pdf is not None else None
-    text, html = render_bodies(edition, subject=subject, max_stories=max_stories, attached=pdf is not None)
+    files = {name: path.read_bytes() for name in attach if (path := edition.file(name)) is not None}
+    attached_as = " and ".join(_a(name) for name in files)
+    text, html = render_bodies(
+        edition, subject=subject, max_stories=max_stories, attached=bool(files), attached_as=attached_as
+    )
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = sender
     message["To"] = recipient
@@ -258,8 +281,9 @@ def compose(
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay away
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    if pdf is not None:
-        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(edition.date))
+    for name, data in files.items():
+        maintype, _, subtype = output_format(name).media_type.partition(";")[0].partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment_name(edition.date, name))
     return message
 
 
@@ -699,11 +723,15 @@ def _send(
             subject_template=email.subject,
             now=clock(),
             max_stories=settings.max_stories,
-            attach_pdf=email.attach_pdf,
+            attach=email.attach,
             message_id=previous.message_id if previous and not force else None,
         )
-    if email.attach_pdf and edition.pdf is None and messages:
-        log.warning("edition %s has no PDF (made with --no-pdf?); sending without the attachment", day)
+    for name in email.attach if messages else ():
+        if edition.file(name) is None:
+            hint = "made with --no-pdf?" if name == "pdf" else f"formats does not name {name}?"
+            log.warning(
+                "edition %s has no %s (%s); sending without the attachment", day, output_format(name).title, hint
+            )
     delivery = _Delivery(store, day, parseaddr(email.sender)[1], messages, clock, force)
     deadline = email.deadline if email.deadline is not None else 4 * email.timeout
     attempts = 0

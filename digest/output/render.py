@@ -739,6 +739,15 @@ register_format(OutputFormat("html", "digest.html", "text/html; charset=utf-8", 
 register_format(OutputFormat("pdf", "digest.pdf", "application/pdf", _pdf_bytes, slow=True))
 register_format(OutputFormat("json", "digest.json", "application/json", _json_bytes))
 
+
+def _epub_bytes(page: EditionPage) -> bytes:
+    from .epub import render_epub  # ebooklib: loaded when an EPUB is made
+
+    return render_epub(page)
+
+
+register_format(OutputFormat("epub", "digest.epub", "application/epub+zip", _epub_bytes))
+
 DEFAULT_FORMATS = ("html", "pdf", "json")
 
 
