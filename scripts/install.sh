@@ -2,13 +2,14 @@
 # Installs what digest needs on a Debian-based machine: the system libraries and fonts that
 # WeasyPrint uses for the PDF, libpq for the PostgreSQL store, then the Python package (with the test tools
 # when given "test"). With "test", also the PostgreSQL server, which the tests start in a temporary folder, and
-# epubcheck (run with java), which checks the EPUB edition.
+# epubcheck (run with java), which checks the EPUB edition, and Chromium with its chromedriver, in which the
+# tests drive the web app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 system_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-wqy-microhei
                  fonts-noto-color-emoji poppler-utils libpq5)
-[ "${1:-}" = "test" ] && system_packages+=(postgresql epubcheck)
+[ "${1:-}" = "test" ] && system_packages+=(postgresql epubcheck chromium chromium-driver)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for package in "${system_packages[@]}"; do
