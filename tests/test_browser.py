@@ -98,9 +98,44 @@ def test_todays_edition_and_a_story(browser: Any, site: tuple[Settings, str]) ->
     assert browser.find_elements(By.CSS_SELECTOR, ".sources li") and browser.find_elements(By.CSS_SELECTOR, "a.cite")
     kicker = browser.find_element(By.CSS_SELECTOR, ".kicker a")
     assert kicker.text.casefold() == "edition of 3 november 2019"  # shown in capitals by the style
+    colours = "return [getComputedStyle(arguments[0]).color, getComputedStyle(arguments[0].parentElement).color]"
+    link_colour, kicker_colour = browser.execute_script(colours, kicker)
+    assert link_colour == kicker_colour  # the kicker's link keeps the kicker's colour
     kicker.click()
     wait_for_url(browser, base, rf"/editions/{DAY}/digest\.html#.+")
     assert "Iranian general" in browser.page_source
+
+
+def overflowing(driver: Any) -> list[str]:
+    """The elements of the page that reach past the right edge of the viewport."""
+    script = """const edge = document.documentElement.clientWidth;
+    return Array.from(document.querySelectorAll('body *'))
+      .filter(e => e.getBoundingClientRect().right > edge + 0.5)
+      .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''));"""
+    return list(driver.execute_script(script))
+
+
+def test_every_page_fits_a_phone_screen(browser: Any, site: tuple[Settings, str]) -> None:
+    _, base = site
+    browser.get(base + "/")
+    story = browser.find_element(By.CSS_SELECTOR, ".web-stories h2 a").get_attribute("href")
+    metrics = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        for path in ("/", "/archive", story.removeprefix(base), "/search?q=soleimani+baghdad", "/status", "/add"):
+            browser.get(base + path)
+            assert browser.execute_script("return document.documentElement.clientWidth") == 390
+            assert overflowing(browser) == [], path
+        browser.get(base + "/status")
+        assert "made 2019-11-03 07:00:00+00:00" in browser.find_element(By.CSS_SELECTOR, ".facts").text
+        # the file box no longer widens its fieldset past the one above it
+        browser.get(base + "/add")
+        edges = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.add fieldset')).map(f => f.getBoundingClientRect().right)"
+        )
+        assert len(edges) == 2 and edges[0] == edges[1]
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_search_a_word_and_follow_a_hit(browser: Any, site: tuple[Settings, str]) -> None:
