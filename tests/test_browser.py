@@ -32,6 +32,8 @@ if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+pytestmark = pytest.mark.slow  # one browser, two editions: about 10 s for the file
+
 WAIT = 30.0  # seconds a page may take to show what is expected (an edition takes a few)
 
 
