@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -411,3 +411,20 @@ def test_edition_page_screenshot_in_chromium(site: tuple[Settings, Client], tmp_
     assert shot.is_file(), result.stderr
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_nothing_new_is_said_for_the_browser_not_the_command_line(settings) -> None:
+    """A manual edition with no new article is done, and the page is not told about --allow-empty."""
+    from digest.newsdesk import Newsdesk
+    from digest.web.app import Jobs
+
+    jobs = Jobs(lambda: Newsdesk(settings))
+    jobs.get("edition")
+    jobs.start("edition", lambda desk: desk.make_edition())  # the seeds: an edition
+    while jobs.get("edition").state == "running":
+        time.sleep(0.1)
+    jobs.start("edition", lambda desk: desk.make_edition(date=desk.edition_date() + timedelta(days=1)))
+    while (job := jobs.get("edition")).state == "running":
+        time.sleep(0.1)
+    assert job.state == "done" and job.message.startswith("no new articles"), job
+    assert "--allow-empty" not in job.message

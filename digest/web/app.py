@@ -106,8 +106,8 @@ class Jobs:
             with self.factory() as desk:
                 message, edition = work(desk)
             state = "done"
-        except NothingNewError as exc:
-            state, message, edition = "done", str(exc), None
+        except NothingNewError as exc:  # said for the browser, not the command line (no --allow-empty)
+            state, message, edition = "done", str(exc).split(" (use --allow-empty", 1)[0], None
         except DigestError as exc:
             state, message, edition = "failed", str(exc), None
         except Exception as exc:
