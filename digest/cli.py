@@ -307,8 +307,8 @@ serves the same app beside the daemon. SIGTERM or Ctrl-C stops it.""",
         "search",
         help="find stored articles, and the editions that carried them",
         description="Print the stored articles whose title or text holds every word given (case does not "
-        "matter), newest first: each one's title, outlet and date, then the editions that carried it. Exits 1 "
-        "when none matches.",
+        "matter; the last word may be the start of one), best match first: each one's title, outlet and date, "
+        "then the editions that carried it. Exits 1 when none matches.",
         formatter_class=_Formatter,
     )
     _add_location_flags(search)

@@ -51,6 +51,9 @@ from .store import EditionRecord, Store, open_store, shown_path, shown_store, st
 
 log = logging.getLogger(__name__)
 
+# The most hits a search gives.
+SEARCH_LIMIT = 500
+
 
 @dataclass(frozen=True)
 class Carried:
@@ -280,30 +283,16 @@ class Newsdesk:
             [(shown_path(path), reason) for path, reason in store.quarantined() if os.path.lexists(path)],
         )
 
-    def search(self, query: str) -> list[SearchHit]:
-        """The stored articles holding every word of ``query`` (case-insensitive, anywhere in a word)
-        in their title, text or the title of a story that carried them; newest first, each with the
-        editions that carried it. No word: no hit."""
-        words = query.casefold().split()
-        if not words:
-            return []
+    def search(self, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
+        """The stored articles holding every word of ``query`` in their title, dek and text, or in the
+        title of a story that carried them (case and accents aside; the last word may be the start of
+        one); best match first, at most ``limit``, each with the stories of the editions that carried
+        it, oldest edition first. Only letters and digits make words (see ``Store.search``): no word,
+        no hit. The store's full-text index answers, so a search does not read every article."""
         store = self.store
+        ids = store.search(query, limit)
+        articles = store.articles_by_id(ids)
         carried: dict[str, list[Carried]] = {}
-        articles: dict[str, Article] = {}
-        for edition in sorted(store.editions(), key=lambda e: e.date):
-            for story in store.edition_stories(edition.date):
-                for article in story.articles:
-                    articles.setdefault(article.id, article)
-                    carried.setdefault(article.id, []).append(Carried(edition.date, story.id, story.title))
-        for article in store.articles_for_edition(""):  # no edition is dated "": those in none yet
-            articles.setdefault(article.id, article)
-        hits = []
-        for key, article in articles.items():
-            stories = carried.get(key, [])
-            text = "\n".join(
-                [article.title or "", article.dek or "", article.text, *(c.title for c in stories)]
-            ).casefold()
-            if all(word in text for word in words):
-                hits.append(SearchHit(article, tuple(stories)))
-        hits.sort(key=lambda hit: (hit.article.published or "", hit.editions[-1:], hit.article.id), reverse=True)
-        return hits
+        for article_id, edition, story_id, title in store.stories_carrying(ids):
+            carried.setdefault(article_id, []).append(Carried(edition, story_id, title))
+        return [SearchHit(articles[key], tuple(carried.get(key, ()))) for key in ids if key in articles]

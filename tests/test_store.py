@@ -145,7 +145,7 @@ def test_a_version_1_database_gains_deliveries_and_keeps_its_data(tmp_path):
         assert store.deliveries() == []
         assert store.prepared("summary", ["k"], "v") == {}
         assert store.feeds() == [] and store.fetched_keys("https://example.org/rss.xml") == set()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def test_deliveries_keep_the_last_state_and_count_attempts(store_settings):
@@ -184,7 +184,7 @@ def test_a_version_5_database_gains_stories_and_keeps_its_data(tmp_path):
         assert [f.url for f in store.feeds()] == ["https://example.org/rss.xml"]
         assert store.prepared("summary", ["k"], "v") == {"k": "[]"}
         assert store.edition_stories("2019-11-03") == []  # made before stories were kept, without its JSON
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def _stories() -> tuple[list[Story], list[Topic]]:

@@ -5,8 +5,10 @@ small and explicit:
 
 * placeholders: the shared SQL writes ``?``, psycopg takes ``%s`` (:func:`postgres_sql`);
 * the schema: each migration as :func:`postgres_ddl` translates it (64-bit integers, file names as
-  BYTEA, text compared byte by byte as SQLite compares it), its number kept in ``digest_schema``, and
-  applied under a transaction-level advisory lock, so that processes starting together migrate once;
+  BYTEA, text compared byte by byte as SQLite compares it), but the search index, which is PostgreSQL's
+  own (:data:`SEARCH_INDEX`); its number kept in ``digest_schema``, and applied under a
+  transaction-level advisory lock, so that processes starting together migrate once;
+* search: ``tsvector`` and ``ts_rank`` where SQLite has FTS5 and bm25 (``_search_sql``);
 * file names are always kept as bytes, so that names that are not UTF-8 survive;
 * locks (:class:`AdvisoryLock`): a session-level advisory lock on a connection of its own, which the
   server releases when that connection goes, so a crashed or unplugged machine never blocks the others.
@@ -58,6 +60,42 @@ def postgres_ddl(sql: str) -> str:
     sql = re.sub(r"\bpath TEXT (?=PRIMARY KEY|NOT NULL)", "path BYTEA ", sql)  # files.path, articles.path
     sql = re.sub(r"\bINTEGER\b", "BIGINT", sql)  # sizes and nanosecond times pass 2**31
     return re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', sql)  # ORDER BY as in SQLite, whatever the server's locale
+
+
+# Migration 7 of MIGRATIONS, the search index, as PostgreSQL keeps it: a tsvector of each article's title
+# (weight A), dek (B) and text (the strings of its JSON paragraphs) in a table of its own, kept by a
+# trigger (so that reading articles does not carry it), and a tsvector column of each story's title;
+# both with a GIN index. 'simple': lower case, no stemming and no stop words, as SQLite's FTS5 has it.
+_DOCUMENT = (
+    "setweight(to_tsvector('simple', COALESCE({row}.title, '')), 'A') || "
+    "setweight(to_tsvector('simple', COALESCE({row}.dek, '')), 'B') || "
+    "to_tsvector('simple', {row}.paragraphs::jsonb)"
+)
+SEARCH_INDEX = f"""
+CREATE TABLE article_search (article_id TEXT COLLATE "C" PRIMARY KEY, document tsvector NOT NULL);
+CREATE INDEX article_search_document ON article_search USING GIN (document);
+CREATE FUNCTION article_search_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM article_search WHERE article_id = OLD.id;
+    ELSE
+        INSERT INTO article_search (article_id, document) VALUES (NEW.id, {_DOCUMENT.format(row="NEW")})
+        ON CONFLICT (article_id) DO UPDATE SET document = excluded.document;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER article_search_keep AFTER INSERT OR DELETE OR UPDATE OF title, dek, paragraphs ON articles
+FOR EACH ROW EXECUTE FUNCTION article_search_keep();
+INSERT INTO article_search (article_id, document) SELECT id, {_DOCUMENT.format(row="articles")} FROM articles;
+ALTER TABLE stories ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED;
+CREATE INDEX stories_search ON stories USING GIN (search);
+"""
+
+
+def postgres_migration(number: int) -> str:
+    """Migration ``number`` (from 0) of :data:`~digest.store.sqlite.MIGRATIONS` as PostgreSQL runs it."""
+    return SEARCH_INDEX if number == 6 else postgres_ddl(MIGRATIONS[number])
 
 
 def store_problem_of(url: str, exc: BaseException) -> StoreError:
@@ -176,7 +214,7 @@ class PostgresStore(Store):
                     f"{self.name} was written by a newer digest (schema {version} > {SCHEMA_VERSION}); upgrade digest"
                 )
             for number in range(version, SCHEMA_VERSION):
-                self.conn.execute(postgres_ddl(MIGRATIONS[number]))
+                self.conn.execute(postgres_migration(number))
             if version < SCHEMA_VERSION:
                 self.conn.execute("UPDATE digest_schema SET version = %s", (SCHEMA_VERSION,))
 
@@ -198,6 +236,22 @@ class PostgresStore(Store):
     @staticmethod
     def _stored(path: str) -> bytes:
         return path.encode("utf-8", "surrogateescape")
+
+    @staticmethod
+    def _search_sql(words: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+        # each word a quoted lexeme, all required; the last a prefix
+        query = " & ".join(f"'{word}'" for word in words) + ":*"
+        sql = (
+            "SELECT id FROM ("
+            "SELECT article_search.article_id AS id, ts_rank(article_search.document, query) AS rank "
+            "FROM article_search CROSS JOIN to_tsquery('simple', ?) AS query WHERE article_search.document @@ query "
+            "UNION ALL "
+            "SELECT story_articles.article_id, ts_rank(stories.search, query) FROM stories JOIN story_articles "
+            "ON story_articles.edition = stories.edition AND story_articles.story = stories.id "
+            "CROSS JOIN to_tsquery('simple', ?) AS query WHERE stories.search @@ query"
+            ") AS found GROUP BY id ORDER BY MAX(rank) DESC, id LIMIT ?"
+        )
+        return sql, (query, query)
 
 
 def schema_version(url: str) -> int | None:

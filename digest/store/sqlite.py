@@ -12,9 +12,11 @@ import errno
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,11 @@ from typing import Any
 
 from ..errors import LockBusyError, StoreError
 from ..models import Article, Continuation, Story, SummarySentence, Topic
+
+# How the search index splits text into words: letters and digits, case and accents aside.
+_TOKENIZE = "tokenize='unicode61 remove_diacritics 2'"
+# An article's text from its stored paragraphs (a JSON list), one paragraph a line.
+_TEXT_OF = "(SELECT group_concat(value, char(10)) FROM json_each({row}.paragraphs))"
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: files, articles, editions
@@ -165,10 +172,51 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (edition, story, sentence, position)
     );
     """,
+    # 7: the full-text index that Store.search reads: articles (title, dek, text) and the titles of
+    # stories, kept by triggers as rows come and go, and filled with the rows already there. SQLite's
+    # FTS5, contentless (the text stays in the articles table only), by rowid (this program never
+    # VACUUMs, which may renumber rowids); PostgreSQL's own is postgres.SEARCH_INDEX.
+    f"""
+    CREATE VIRTUAL TABLE article_search USING fts5(title, dek, text, content='', {_TOKENIZE});
+    CREATE VIRTUAL TABLE story_search USING fts5(title, content='', {_TOKENIZE});
+    CREATE TRIGGER article_search_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO article_search (rowid, title, dek, text)
+        VALUES (new.rowid, new.title, new.dek, {_TEXT_OF.format(row="new")});
+    END;
+    CREATE TRIGGER article_search_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO article_search (article_search, rowid, title, dek, text)
+        VALUES ('delete', old.rowid, old.title, old.dek, {_TEXT_OF.format(row="old")});
+    END;
+    CREATE TRIGGER article_search_update AFTER UPDATE OF title, dek, paragraphs ON articles BEGIN
+        INSERT INTO article_search (article_search, rowid, title, dek, text)
+        VALUES ('delete', old.rowid, old.title, old.dek, {_TEXT_OF.format(row="old")});
+        INSERT INTO article_search (rowid, title, dek, text)
+        VALUES (new.rowid, new.title, new.dek, {_TEXT_OF.format(row="new")});
+    END;
+    CREATE TRIGGER story_search_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO story_search (rowid, title) VALUES (new.rowid, new.title);
+    END;
+    CREATE TRIGGER story_search_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO story_search (story_search, rowid, title) VALUES ('delete', old.rowid, old.title);
+    END;
+    CREATE TRIGGER story_search_update AFTER UPDATE OF title ON stories BEGIN
+        INSERT INTO story_search (story_search, rowid, title) VALUES ('delete', old.rowid, old.title);
+        INSERT INTO story_search (rowid, title) VALUES (new.rowid, new.title);
+    END;
+    INSERT INTO article_search (rowid, title, dek, text)
+    SELECT rowid, title, dek, {_TEXT_OF.format(row="articles")} FROM articles;
+    INSERT INTO story_search (rowid, title) SELECT rowid, title FROM stories;
+    """,
 )
 # The tables of an edition's stories, emptied before they are written again.
 _STORY_TABLES = ("stories", "story_articles", "summary_sentences", "citations")
 SCHEMA_VERSION = len(MIGRATIONS)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search, lower case: its runs of letters and digits (as the index splits text)."""
+    return _WORD.findall(unicodedata.normalize("NFC", query).lower())
 
 
 def shown_path(path: str) -> str:
@@ -828,6 +876,47 @@ class Store:
     def fetched_keys(self, source: str) -> set[str]:
         rows = self.db.execute("SELECT key FROM fetched WHERE source = ?", (source,)).fetchall()
         return {row["key"] for row in rows}
+
+    # search ------------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 100) -> list[str]:
+        """The ids of the stored articles that hold every word of ``query`` in their title, dek and text
+        taken together, or in the title of a story of theirs; best match first (bm25 on SQLite, ts_rank
+        on PostgreSQL), at most ``limit``. Case and accents do not matter and the last word may be the
+        start of one. Only letters and digits make words: quotes, ``*``, ``-`` and the like separate
+        them, and words such as AND or NOT are words to find, never operators of the index."""
+        words = search_words(query)
+        if not words or limit <= 0:
+            return []
+        sql, params = self._search_sql(words)
+        return [row[0] for row in self.db.execute(sql, (*params, limit))]
+
+    def stories_carrying(self, article_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
+        """(article id, edition, story id, story title) of each story that carried one of these articles,
+        by edition then the story's place in it."""
+        rows = self._rows_in(
+            "SELECT s.article_id, s.edition, s.story, stories.title, stories.position FROM story_articles AS s "
+            "JOIN stories ON stories.edition = s.edition AND stories.id = s.story WHERE s.article_id",
+            list(dict.fromkeys(article_ids)),
+        )
+        found = sorted((r["edition"], r["position"], r["article_id"], r["story"], r["title"]) for r in rows)
+        return [(article, edition, story, title) for edition, _, article, story, title in found]
+
+    @staticmethod
+    def _search_sql(words: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+        """The statement that finds ``words`` in the index (its last parameter, the limit, unbound)."""
+        match = " ".join(f'"{word}"' for word in words) + "*"  # each word a quoted string; the last a prefix
+        sql = (
+            "SELECT id FROM ("
+            "SELECT articles.id AS id, bm25(article_search, 4.0, 2.0, 1.0) AS rank FROM article_search "
+            "JOIN articles ON articles.rowid = article_search.rowid WHERE article_search MATCH ? "
+            "UNION ALL "
+            "SELECT story_articles.article_id, bm25(story_search) FROM story_search "
+            "JOIN stories ON stories.rowid = story_search.rowid JOIN story_articles "
+            "ON story_articles.edition = stories.edition AND story_articles.story = stories.id "
+            "WHERE story_search MATCH ?"
+            ") GROUP BY id ORDER BY MIN(rank), id LIMIT ?"
+        )
+        return sql, (match, match)
 
     # deliveries --------------------------------------------------------------------------
     @staticmethod
