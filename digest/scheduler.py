@@ -95,6 +95,15 @@ def daemon_lock(settings: Settings) -> EditionLock:
     return store_lock(settings, "daemon", busy="another digest serve is already running on this store")
 
 
+def _load_edition_libraries() -> None:
+    """Import what an edition needs (numpy, scipy, scikit-learn, through the story and summary code)
+    here, before the daemon's threads start: scipy loads its submodules lazily, and two threads that
+    first import them at once can see one half-initialised ("partially initialized module"), which
+    failed a catch-up edition while the inbox reader was preparing."""
+    from .stories import cluster, continuity  # noqa: F401
+    from .summaries import claims, summarize  # noqa: F401
+
+
 @dataclass(frozen=True)
 class DaemonState:
     pid: int | None  # the running daemon, or None
@@ -554,6 +563,7 @@ class Daemon:
                 self.lock.previous_holder,
             )
         Daemon.current = self
+        _load_edition_libraries()
         handlers = {
             number: signal.signal(number, self._on_signal) for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
         }
