@@ -53,7 +53,8 @@ def templates_dir() -> Path:
         return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja environment of the edition's templates (and the web app's, under web/)."""
     folder = templates_dir()
     if not (folder / "digest.html.j2").is_file():
         raise RenderError(f"templates not found in {folder}; set DIGEST_TEMPLATES to the templates folder")
@@ -502,7 +503,7 @@ def render_html(
 
     ``previous`` and ``following`` are the dates (YYYY-MM-DD) of the neighbouring editions.
     """
-    env = _environment()
+    env = environment()
     views = story_views(digest, mode, full=max_stories)
     return env.get_template("digest.html.j2").render(
         digest=digest,
@@ -810,7 +811,7 @@ def write_archive(output: Path, editions: Sequence[EditionRecord], store: Store 
     """output/index.html: every edition, newest first, with links to its HTML and PDF, and (from the
     ``store``) its first headlines and how many sources it had."""
     remove_leftovers(output, ".index.html.*.tmp")
-    env = _environment()
+    env = environment()
     css = stylesheet("html")
     rows: list[dict[str, Any]] = []
     for edition in editions:

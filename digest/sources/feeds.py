@@ -70,13 +70,14 @@ def feed_slug(url: str, name: str | None) -> str:
     return slug(f"{parts.hostname or ''} {parts.path.rsplit('.', 1)[0]}")
 
 
-def write_whole(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``folder/name`` whole: under a hidden temporary name the inbox ignores, then renamed."""
+def write_whole(folder: Path, name: str, data: bytes, exclusive: bool = False) -> Path:
+    """Write ``folder/name`` whole: under a hidden temporary name the inbox ignores, then renamed.
+    With ``exclusive``, a temporary file already there is not written over (an error instead)."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     partial = folder / f".{name}.tmp"
     try:
-        with partial.open("wb") as handle:
+        with partial.open("xb" if exclusive else "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

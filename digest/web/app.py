@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import re
 import secrets
 import threading
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -36,7 +34,8 @@ from ..config import Settings
 from ..errors import DigestError, NothingNewError, plural
 from ..models import UNNAMED, Digest, Story
 from ..newsdesk import Newsdesk, SearchHit
-from ..output.render import nice_date, safe_link, short_date, story_views, templates_dir
+from ..output.render import environment, nice_date, safe_link, story_views, templates_dir
+from ..sources.feeds import write_whole
 from ..sources.ingest import READERS
 
 log = logging.getLogger(__name__)
@@ -161,19 +160,6 @@ def snippet(text: str, words: Sequence[str], width: int = 32) -> str:
     return ("… " if start else "") + piece + (" …" if start + width < len(tokens) else "")
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(templates_dir()),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["nice_date"] = nice_date
-    env.filters["short_date"] = short_date
-    return env
-
-
 def _file_name(name: str | None, text: bool) -> str | None:
     """The inbox name an added article gets: chosen here, only its type taken from ``name``; None
     for a type the inbox does not read."""
@@ -187,20 +173,8 @@ def _file_name(name: str | None, text: bool) -> str | None:
 
 
 def save_article(inbox: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` into the inbox as ``name``, whole: under a hidden temporary name the scan
-    ignores, then renamed."""
-    target = inbox / name
-    temporary = inbox / f".{name}.tmp"
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``data`` into the inbox as ``name``, whole (as feeds and newsletters write theirs)."""
+    return write_whole(inbox, name, data, exclusive=True)
 
 
 async def _body_within(request: Request, limit: int) -> bytes | None:
@@ -268,7 +242,7 @@ def create_app(settings: Settings, factory: DesksFactory | None = None) -> Starl
     """The web app on ``settings``; ``factory`` makes the newsdesk a request (or a job) uses (one a
     thread: default a new ``Newsdesk(settings)``)."""
     desks: DesksFactory = factory or (lambda: Newsdesk(settings))
-    env = _environment()
+    env = environment()
     csrf = secrets.token_urlsafe(32)
     jobs = Jobs(desks)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
