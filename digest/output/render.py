@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
-from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -33,7 +32,6 @@ from markupsafe import Markup, escape
 from ..config import usable_cores
 from ..errors import ConfigError, RenderError
 from ..models import UNNAMED, Article, Digest, Story, SummarySentence
-from ..text.segment import content_terms
 from ..store import EditionRecord, Store
 
 log = logging.getLogger(__name__)
@@ -113,11 +111,6 @@ def short_url(url: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 16] + "…" + text[-15:]
 
 
-@lru_cache(maxsize=50_000)
-def _terms(text: str) -> frozenset[str]:
-    return frozenset(content_terms(text))
-
-
 def _first_words(text: str, max_words: int) -> str:
     words = text.split()
     return text if len(words) <= max_words else " ".join(words[:max_words]) + " …"
@@ -135,7 +128,12 @@ def supporting_sentence(text: str, article: Article, own: bool, max_words: int =
 def supporting_sentences(texts: Sequence[str], article: Article, max_words: int = 60) -> list[str | None]:
     """:func:`supporting_sentence` for each of ``texts`` (none known to be quoted from ``article``);
     the article's sentences are read and compared with all of the texts at once."""
-    from ..summaries.summarize import quoted_terms, shown_sentences, stating_units  # numpy, scipy: loaded when needed
+    from ..summaries.summarize import (  # numpy, scipy: loaded when needed
+        quoted_terms,
+        shown_sentences,
+        stating_units,
+        term_set,
+    )
 
     found: list[str | None] = [None] * len(texts)
     search: list[int] = []
@@ -151,11 +149,11 @@ def supporting_sentences(texts: Sequence[str], article: Article, max_words: int 
     # the unit the citation decision found, else (a summary made before it) the one sharing most words
     stated = stating_units([texts[k] for k in search], article)
     # a word never spans the space that joins two sentences: a pair's words are its sentences' words
-    unit_terms = [_terms(sentence) for sentence in sentences]
+    unit_terms = [term_set(sentence) for sentence in sentences]
     unit_terms += [a | b for a, b in pairwise(unit_terms)]
     unit_quoted = [quoted_terms(unit) for unit in units]
     for unit_found, k in zip(stated, search, strict=True):
-        wanted, quoted = _terms(texts[k]), quoted_terms(texts[k])
+        wanted, quoted = term_set(texts[k]), quoted_terms(texts[k])
         top = max(
             (unit == unit_found, len(quoted & unit_quoted[j]), len(wanted & unit_terms[j]), -len(unit), unit)
             for j, unit in enumerate(units)

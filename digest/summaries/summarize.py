@@ -384,7 +384,7 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
         quoted = story.quotes[rows[k]]
         if len(quoted) >= 2:
             for article, j in list(chosen.items()):
-                if len(quoted & _unit_terms(units.texts[j])) < _QUOTE_KEPT * len(quoted):
+                if len(quoted & term_set(units.texts[j])) < _QUOTE_KEPT * len(quoted):
                     del chosen[article]
     for k, chosen in enumerate(stating) if narrow else ():
         for article, j in chosen.items():
@@ -403,8 +403,9 @@ def _stating_units(story: _Story, units: _Units, rows: np.ndarray, narrow: bool 
 _QUOTE_KEPT = 0.75
 
 
-@lru_cache(maxsize=8192)
-def _unit_terms(text: str) -> frozenset[str]:
+@lru_cache(maxsize=50_000)
+def term_set(text: str) -> frozenset[str]:
+    """A text's content words (remembered: an article's sentences are asked for again and again)."""
     return frozenset(content_terms(text))
 
 
