@@ -72,3 +72,68 @@ def test_scraped_shapes_that_are_not_prose():
 def test_a_leading_ideographic_full_stop_is_kept():
     # found by the property test_sentences_keep_the_words: the mark before any word was dropped
     assert "".join(split_sentences("。0")) == "。0"
+
+
+def test_the_splitter_reads_the_word_before_and_the_word_after_a_full_stop():
+    cases = {
+        "Shares of Apple Inc. rose. Shares of Apple Inc. The company fell.": [
+            "Shares of Apple Inc. rose.",
+            "Shares of Apple Inc.",
+            "The company fell.",
+        ],
+        "The U.S. Army came. In the U.S. The army came.": ["The U.S. Army came.", "In the U.S.", "The army came."],
+        "J. K. Rowling wrote it. It sold.": ["J. K. Rowling wrote it.", "It sold."],
+        "On Jan. 5 he came to No. 10 Downing Street.": ["On Jan. 5 he came to No. 10 Downing Street."],
+        "He arrived at 5 p.m. Tuesday. He left at 9 p.m. The party went on.": [
+            "He arrived at 5 p.m. Tuesday.",
+            "He left at 9 p.m.",
+            "The party went on.",
+        ],
+        "It cost $89.99. Playmobil said so.": ["It cost $89.99.", "Playmobil said so."],
+        "Shares of AT&T. Consolidation followed. Jackson's. Doctors came.": [
+            "Shares of AT&T.",
+            "Consolidation followed.",
+            "Jackson's.",
+            "Doctors came.",
+        ],
+        "It was said.The next day came.": ["It was said.", "The next day came."],
+        "He won 3.5 points... Then he lost. He won... and lost.": [
+            "He won 3.5 points...",
+            "Then he lost.",
+            "He won... and lost.",
+        ],
+        "It was late (see Fig. 3. It shows this) for all.": ["It was late (see Fig. 3. It shows this) for all."],
+        "He spoke of British politics. \"1983 was when I was elected.\"": [
+            "He spoke of British politics.",
+            "\"1983 was when I was elected.\"",
+        ],
+        "He came; She left. He came; she stayed.": ["He came;", "She left.", "He came; she stayed."],
+        "Louis XIV. Henry came. World War II. The end.": ["Louis XIV. Henry came.", "World War II.", "The end."],
+        "A star at Cinnaminson (N.J.) High School, he won.": ["A star at Cinnaminson (N.J.) High School, he won."],
+    }
+    for text, expected in cases.items():
+        assert split_sentences(text) == expected, text
+
+
+def test_a_bracketed_credit_or_aside_is_a_sentence_of_its_own_but_a_dateline_is_not():
+    assert split_sentences("The street flooded. (AP Photo/Jane Doe, File) (Associated Press) Cars lie piled up.") == [
+        "The street flooded.",
+        "(AP Photo/Jane Doe, File)",
+        "(Associated Press)",
+        "Cars lie piled up.",
+    ]
+    assert split_sentences("He said so. Slideshow (5 Images) “In the end, it works,” he said.") == [
+        "He said so.",
+        "Slideshow (5 Images)",
+        "“In the end, it works,” he said.",
+    ]
+    assert split_sentences("It was seen (The Fold/The Post) The proof came later.") == [
+        "It was seen (The Fold/The Post)",
+        "The proof came later.",
+    ]
+    assert split_sentences("Ortiz (left) and Ana came. The NRA (National Rifle Association) President spoke.") == [
+        "Ortiz (left) and Ana came.",
+        "The NRA (National Rifle Association) President spoke.",
+    ]
+    assert split_sentences("LAPORTE, Ind. (WOOD) — A man was freed.") == ["LAPORTE, Ind. (WOOD) — A man was freed."]
+    assert split_sentences("(CNN) The administration plans a change.") == ["(CNN) The administration plans a change."]

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -171,8 +172,21 @@ def _from_markdown(path: str, text: str) -> list[RawDoc]:
 def _from_html(path: str, html: str) -> list[RawDoc]:
     import trafilatura
 
+    # fast: no second opinion from readability or jusText; the date from the page's markup and
+    # its own patterns, without dateparser's language-by-language search (a second per process to
+    # load, for the pages that state no date where a page states it).
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=True, as_dict=False
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        as_dict=False,
+        fast=True,
+        date_extraction_params={
+            "extensive_search": False,
+            "original_date": True,
+            "max_date": datetime.now().astimezone().strftime("%Y-%m-%d"),  # trafilatura's own bound
+        },
     )
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():

@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.preprocessing import normalize
 
 from ..models import Article
-from ..text.features import shingle_columns
+from ..text.features import SHINGLE_COLUMNS, shingle_columns
 
 
 def _shingle_matrix(articles: Sequence[Article]) -> csr_matrix:
@@ -26,7 +26,7 @@ def _shingle_matrix(articles: Sequence[Article]) -> csr_matrix:
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
     indices = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, dtype=np.int32)
-    return csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), 2**22))
+    return csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), SHINGLE_COLUMNS))
 
 
 def duplicate_groups(articles: Sequence[Article], threshold: float = 0.7) -> np.ndarray:

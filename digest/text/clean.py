@@ -545,6 +545,8 @@ def head_line_keys(doc: RawDoc) -> set[str]:
     """The short head-shaped lines of one document, normalised (see :func:`common_head_lines`)."""
     keys = set()
     for text, _ in _unwrap(doc.text.splitlines()):
+        if text.count(" ") >= 12:  # more than 12 words: no short head, and not worth classifying
+            continue
         line = classify(text)
         if line.role == "head" and line.words <= 12:
             keys.add(normalize_line(text))

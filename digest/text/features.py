@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from zlib import crc32
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from ..models import Article
 from .segment import STOP_WORDS, content_terms, words
@@ -75,9 +75,7 @@ def article_entities(article: Article, lead: int = 3, boost: int = 2) -> list[st
 
 
 SHINGLE = 5
-_HASHER = HashingVectorizer(
-    analyzer=lambda text: _shingles(text), n_features=2**22, alternate_sign=False, norm=None, binary=True
-)
+SHINGLE_COLUMNS = 2**22  # the hashing space of shingles (dedupe's sparse matrix is this wide)
 
 
 def _shingles(text: str) -> list[str]:
@@ -88,11 +86,12 @@ def _shingles(text: str) -> list[str]:
 
 
 def shingle_columns(texts: list[str]) -> list[np.ndarray]:
-    """For each text, the columns of its hashed word 5-shingles (one 2**22-wide hashing space)."""
-    if not texts:
-        return []
-    matrix = _HASHER.transform(texts).tocsr()
-    return [matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]].astype(np.uint32) for i in range(len(texts))]
+    """For each text, the sorted distinct columns of its hashed word 5-shingles: CRC-32 of the
+    shingle's UTF-8 bytes, folded into ``SHINGLE_COLUMNS`` (stable across processes, unlike ``hash``)."""
+    return [
+        np.unique(np.fromiter((crc32(s.encode()) for s in _shingles(text)), dtype=np.uint32) % SHINGLE_COLUMNS)
+        for text in texts
+    ]
 
 
 def with_features(article: Article) -> Article:

@@ -1,20 +1,21 @@
 """Sentence and word splitting, offline.
 
-Sentences come from syntok (rule-based, fast, no model download), with two repairs that matter
-for news: a split right after a title abbreviation ("Lt. Joe Steiner") is undone, and a quotation
-whose inner sentences were split apart is put back together with its attribution, so that
-"“We know how. This happened,” he said." stays one citable sentence.
+Sentences come from our own rule-based splitter (one regular expression finds the places a
+sentence may end; a few rules about the word before and the word after decide), with two repairs
+that matter for news: a split right after a title abbreviation ("Lt. Joe Steiner") is undone, and
+a quotation whose inner sentences were split apart is put back together with its attribution, so
+that "“We know how. This happened,” he said." stays one citable sentence. It replaced syntok, a
+pure-Python tokenizer and state machine that was the largest cost of reading an inbox; the rules
+are measured against it in ``benchmarks/splitter_eval.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
-from syntok import segmenter
-
-# Abbreviations that precede a name; syntok knows many but not all of these.
+# Abbreviations that precede a name: a split after one is undone.
 _TITLE_ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr gov sen rep rev fr sr jr st supt
     insp det atty pres amb hon messrs mme mlle no nos vol fig""".split()
@@ -25,34 +26,153 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
-def _join_tokens(sentence: Iterable[object]) -> str:
-    return "".join(f"{tok.spacing}{tok.value}" for tok in sentence).strip()  # type: ignore[attr-defined]
-
-
 # The last word before a final full stop, if it is short enough to be an abbreviation; bounded, so a
 # 100,000-letter "word" is not scanned again from each of its letters.
 _SHORT_LAST_WORD = re.compile(r"(?<!\w)(\w{1,12})\.$")
 
 
 def _ends_with_title_abbreviation(text: str) -> bool:
-    match = _SHORT_LAST_WORD.search(text)
+    match = _SHORT_LAST_WORD.search(text[-15:])  # the tail: "$" would make search try every start
     return match is not None and match.group(1).lower() in _TITLE_ABBREVIATIONS
 
 
 def _open_quote_depth(text: str) -> int:
     """How many curly/straight double quotations are left open at the end of ``text``."""
+    straight = text.count('"') % 2
+    if "“" not in text and "«" not in text:
+        return straight
     depth = 0
     for char in text:
         if char in "“«":
             depth += 1
         elif char in "”»":
             depth = max(0, depth - 1)
-    straight = text.count('"')
-    return depth + (straight % 2)
+    return depth + straight
 
 
 # The rest of a wire dateline that the splitter cut after its place ("STOWE, Vt." | "(AP) — …").
 _DATELINE_REST = re.compile(r"(?:\([^()]{1,40}\) ?)?[-–—]{1,2} ")
+
+
+# ---- where sentences end ------------------------------------------------------------------------
+# A place a sentence may end: terminal marks, then any closing quotes and brackets, then either
+# spaces or (only for a full stop) a capitalised word glued on ("said.The"), or the end.
+_END = re.compile(r"(?<![.!?;…])(\.{2,}|…|[.!?;]+)([\"'”’»)\]]*)(?=(\s+)|[A-Z][a-z])|(?<![.!?…\"'”’»)\]])[)\]](?= )")
+# What the word before a full stop is made of: letters, digits, inner dots ("U.S", "p.m", "3.5"),
+# ampersands and apostrophes ("AT&T", "Jackson's").
+_WORD_PARTS = frozenset(".&'’_")
+_OPENERS = "\"'“‘«([¿¡"
+_NEXT_WORD = re.compile(r"[\w’'-]*")
+_LETTER = re.compile(r"[^\W\d_]")
+# Words that end with a full stop yet rarely end a sentence: titles, companies, months, weekdays and
+# short forms of measure and reference. ("Inc. The company …" still ends one: see _STARTERS.)
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms mssrs messrs dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr gov sen rep rev fr sr
+    jr st supt insp det atty pres amb hon brig cmdt mme mlle sra srta lic ave mt co corp inc ltd bros
+    jan feb febr mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    approx ca cf etc fig figs vol vols vs art ed eds esp est max min misc nr tel univ dept div no nos""".split()
+)
+_MONTHS = frozenset("jan feb febr mar apr may jun jul aug sep sept oct nov dec".split())
+# Capitalised words that open a sentence far more often than they continue a name or an abbreviation.
+_STARTERS = frozenset(
+    """A Above Accordingly Additionally After Again All Also Although An And Are As At Because Before Besides
+    But By Consequently Does During Even For Furthermore He Hence Her His How However I If In Indeed Instead
+    It Its Last Later Likewise Many Meanwhile Moreover Most Nevertheless No Now Of On One Other Otherwise
+    Our Rather She Similarly Since So Some Still Subsequently That The Their Then There Therefore These
+    They This Those Thus To Under Until We What When Where Whereas While Who Why With Yet You""".split()
+)
+_ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split())
+_VOWELS = frozenset("aeiouAEIOUáéíóúäëïöüåæø")
+# A bracket left open this close to a full stop is a citation or an aside, not the sentence's end.
+_BRACKET_REACH = 70
+
+
+def _ends_here(text: str, start: int, mark: str, closing: str, gap: str | None, after: int) -> bool:
+    """Whether the sentence that began at ``start`` ends with ``mark`` (+ ``closing``) where the next
+    word begins at ``after`` (``gap`` is the spacing between, None when the next word is glued on)."""
+    following = text[after:]
+    first = following.lstrip(_OPENERS)[:1]
+    if not first or first.islower() or following[:1] in ",;:.…":
+        return False  # a lower-case word goes on; ". . ." or "Dunn. … I want" ends at the last mark
+    if mark == ";" and not following[:1].isupper():
+        return False
+    if ")" not in closing and text.count("(", start, after) > text.count(")", start, after):
+        closer = text.find(")", after)
+        if 0 <= closer - after <= _BRACKET_REACH:
+            return False  # "(A. Author et al.) …" or "(see Fig. 3. It shows …)"
+    if mark != "." or (closing and ")" not in closing and "]" not in closing):
+        return gap is not None  # "… it rained.” He …": a quotation ends with its sentence
+    stop = begin = after - (len(gap) if gap else 0) - 1
+    while begin > start and (text[begin - 1].isalnum() or text[begin - 1] in _WORD_PARTS):
+        begin -= 1
+    before = text[begin:stop].strip(".&'’_")
+    word = _NEXT_WORD.match(following.lstrip(_OPENERS)).group()  # type: ignore[union-attr]
+    alone = bool(before) and not text[start:begin].strip(_OPENERS + " ")
+    if gap is None:  # "said.The": a lower-case word, then a capitalised one, glued
+        return len(before) > 1 and before.isalpha() and before.islower() and word.istitle() and len(word) > 1
+    short = len(before) == 1 or before in _ROMAN
+    if word in _STARTERS and not (alone and short):
+        return True
+    lower = before.lower()
+    if lower in _ABBREVIATIONS and not (lower == "no" and not word[:1].isdigit()):
+        return False
+    if word.isdigit() and following[:1].isdigit() and (len(word) > 2 or lower in _MONTHS or lower == "no"):
+        return False  # "in 2019. 2020 …" is rare; "Jan. 5", "No. 10 Downing Street" are not
+    if before[:1].isdigit() and word.lower().rstrip(".") in _MONTHS:
+        return False  # "5. Jan." in day-first dates
+    if "." in before and not before.replace(".", "").replace(",", "").isdigit():
+        return False  # "U.S. Army", "5 p.m. Tuesday", "example.com. Then"
+    if short and (alone or before.isupper()):
+        return False  # initials ("J. K. Rowling"), "II." in a name
+    return not (len(before) == 1 and before.isalpha() and before not in _VOWELS)  # a lone consonant: an initial
+
+
+def _pieces(text: str) -> list[str]:
+    """The sentences of ``text`` (spaces already folded), as the splitter finds them."""
+    pieces: list[str] = []
+    start = 0
+    for match in _END.finditer(text):
+        mark, closing, gap = match.group(1), match.group(2), match.group(3)
+        end = match.end() + (len(gap) if gap else 1 if mark is None else 0)
+        if end >= len(text) or end <= start:
+            continue
+        if mark is None:  # a closing bracket with no full stop: "… (Photo: The Post) The proof comes …"
+            if _after_aside(text, start, match.start(), end):
+                pieces.append(text[start : match.end()].strip())
+                start = end
+        elif _ends_here(text, start, mark[-1] if mark[0] != "." or len(mark) == 1 else "…", closing, gap, end):
+            pieces.append(text[start : match.end()].strip())
+            start = end
+    pieces.append(text[start:].strip())
+    return [part for piece in pieces if piece for part in _aside_apart(piece)]
+
+
+def _after_aside(text: str, start: int, bracket: int, after: int) -> bool:
+    """Whether a sentence ends with the bracket closing at ``bracket``: it was opened in this
+    sentence and holds several words, and a quotation or a word that opens sentences follows
+    ("Slideshow (5 Images) “In …")."""
+    opening = text.rfind("(["[text[bracket] == "]"], start, bracket)
+    if opening < 0 or " " not in text[opening:bracket]:
+        return False  # "(CNN) The …" is the story's opening
+    following = text[after:]
+    if following[:1] in "“\"‘" and following[1:2].isupper():
+        return True
+    return _NEXT_WORD.match(following).group() in _STARTERS  # type: ignore[union-attr]
+
+
+# A sentence that opens with a bracket of several words ends where the bracket closes unless a
+# lower-case word, a comma or a dash goes on: a photo credit or an aside between two sentences
+# ("(AP Photo/Kyodo News) Cars lie …").
+_BRACKETED_OPENING = re.compile(r"\([^()]{1,200}\)(?= \S)")
+
+
+def _aside_apart(piece: str) -> list[str]:
+    match = _BRACKETED_OPENING.match(piece)
+    if match is None or " " not in match.group() or piece[match.end() + 1].islower():
+        return [piece]  # "(CNN) The …" is the story's opening, "(left) and …" goes on
+    if piece[match.end() + 1] in ",;:.)—–-":
+        return [piece]  # "(WOOD) — A man …": a dateline
+    return [piece[: match.end()], *_aside_apart(piece[match.end() + 1 :])]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -67,7 +187,7 @@ def _split(text: str) -> tuple[str, ...]:
     text = _SPACES.sub(" ", text).strip()
     if not text:
         return ()
-    raw = [_join_tokens(s) for paragraph in segmenter.analyze(text) for s in paragraph]
+    raw = _pieces(text)
     merged: list[str] = []
     for piece in raw:
         if not piece:
@@ -75,7 +195,7 @@ def _split(text: str) -> tuple[str, ...]:
         if merged and (
             _ends_with_title_abbreviation(merged[-1])
             or (len(merged[-1]) < 600 and _open_quote_depth(merged[-1]) > 0)
-            or not re.search(r"[^\W\d_]", piece)  # a stray closing quote or bracket
+            or not _LETTER.search(piece)  # a stray closing quote or bracket
             or _DATELINE_REST.match(piece) is not None  # "BALTIMORE (AP)" | "— A man was …"
         ):
             merged[-1] = f"{merged[-1]} {piece}"
@@ -119,7 +239,7 @@ def _bounded(sentence: str) -> list[str]:
     return pieces
 
 
-# Chinese and Japanese end sentences with full-width marks and no space, which syntok does not see.
+# Chinese and Japanese end sentences with full-width marks and no space.
 _CJK_SENTENCE = re.compile(r"[^。！？]*(?:[。！？]+[”’」』）)]*|$)")
 
 
@@ -234,6 +354,25 @@ STOP_WORDS = frozenset(
 )
 
 
+# Each word as written -> its content term ("" for a stop word or a single letter); a plain dict is
+# the cheapest cache, emptied when it grows past what a day's vocabulary needs.
+_TERM_OF: dict[str, str] = {}
+_TERM_CACHE_SIZE = 500_000
+
+
+def _term(word: str) -> str:
+    return "" if len(word) < 2 or word.lower() in STOP_WORDS else stem(word)
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed, lower-cased words without stop words: what similarity is computed on."""
-    return [stem(w) for w in words(text) if w.lower() not in STOP_WORDS and len(w) > 1]
+    terms = []
+    for word in _WORD.findall(text):
+        term = _TERM_OF.get(word)
+        if term is None:
+            if len(_TERM_OF) >= _TERM_CACHE_SIZE:
+                _TERM_OF.clear()
+            term = _TERM_OF[word] = _term(word)
+        if term:
+            terms.append(term)
+    return terms
