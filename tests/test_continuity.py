@@ -15,8 +15,10 @@ from lxml import html as lxml_html
 
 from digest.config import Settings
 from digest.models import Article, Story
+from digest.output import render
 from digest.output.render import story_anchor
-from digest.pipeline import run_edition
+from digest.pipeline import features_version, run_edition
+from digest.store import Store
 from digest.stories import continuity
 from digest.stories.cluster import ClusterParams, similarity, vectors
 from digest.stories.continuity import EarlierStory, mark_continuing
@@ -290,3 +292,27 @@ def test_continuity_memory_grows_with_stories_not_the_square_of_articles():
     # edition's (all the same day here) best match is linked
     assert all(s.continues is not None and s.continues.story_id.startswith("old-") for s in marked)
     assert peak < 150_000_000  # the vectors themselves take 60 MB
+
+
+def test_an_edition_records_its_sources_and_earlier_stories_come_with_their_features(tmp_path, clock):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=tmp_path / "output", timezone="UTC", pdf=False)
+    copy_seeds(inbox, "000", "001", "003")
+    first = run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    sources = {a.source_key for s in first.stories for a in s.articles}
+    with Store(settings.store_path) as store:
+        [record] = store.editions()
+        assert record.sources == len(sources) > 1
+        # the archive page takes the count the edition kept (it does not read the articles again)
+        store.db.execute("UPDATE editions SET sources = 99")
+        render.write_archive(settings.output, store.editions(), store)
+        assert "from 99 sources" in (settings.output / "index.html").read_text()
+        # an edition recorded before editions kept their count: counted from its articles
+        store.db.execute("UPDATE editions SET sources = NULL")
+        render.write_archive(settings.output, store.editions(), store)
+        assert f"from {len(sources)} sources" in (settings.output / "index.html").read_text()
+        # continuity reads the earlier editions' articles with the features stored at ingestion
+        earlier = continuity.earlier_stories(store, store.editions(), date(2019, 11, 4), features=features_version())
+        assert earlier and all(a.terms is not None and a.entities is not None for e in earlier for a in e.articles)
+        assert {a.id for e in earlier for a in e.articles} == {a.id for s in first.stories for a in s.articles}

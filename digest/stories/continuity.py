@@ -46,8 +46,10 @@ def earlier_stories(
     *,
     back: int = EDITIONS_BACK,
     window_days: int | None = None,
+    features: str = "",
 ) -> list[EarlierStory]:
-    """The stories of up to ``back`` editions before ``before`` (newest first), as the store keeps them.
+    """The stories of up to ``back`` editions before ``before`` (newest first), as the store keeps them,
+    their articles with the features stored at ingestion when ``features`` names the version that made them.
 
     Editions older than ``window_days`` (the clustering's date window by default) are not read:
     their articles could not link to new ones anyway.
@@ -58,7 +60,7 @@ def earlier_stories(
     for day in dates:
         if (before - Date.fromisoformat(day)).days > window:
             break
-        for story in store.edition_stories(day):
+        for story in store.edition_stories(day, features):
             since = story.continues.since if story.continues else day
             if story.articles:
                 found.append(EarlierStory(day, story.id, story.title, story.articles, since))
