@@ -347,7 +347,8 @@ def _archive_day(template: Any, day: date, suffix: str, folder: str) -> None:
                 f"INSERT INTO {table} SELECT :day, {columns} FROM t.{table}", {"s": suffix, "day": day.isoformat()}
             )
         db.execute(
-            "INSERT INTO editions SELECT ?, ? || substr(generated_at, 11), stories, articles, outputs FROM t.editions",
+            "INSERT INTO editions (date, generated_at, stories, articles, outputs, sources) "
+            "SELECT ?, ? || substr(generated_at, 11), stories, articles, outputs, sources FROM t.editions",
             (day.isoformat(), day.isoformat()),
         )
 
