@@ -306,6 +306,156 @@ def postgres_rows(url: str, size: int, tmp: Path) -> None:
     )
 
 
+# ---- a year of archive: the edition over a store of many older editions ----------------------------------
+ARCHIVE_VERSION = 1  # of how the archive store below is made; with the schema version, its cache key
+ARCHIVE_DAYS = 50
+
+
+def _archive_day(template: Any, day: date, suffix: str, folder: str) -> None:
+    """Copy the edition held by the attached store ``template`` into the store as the edition of ``day``,
+    in one transaction: its articles (new ids: their id + ``suffix``; publication dates moved back by as
+    many days as ``day`` is before EDITION), their features and files (under ``folder``, not in any
+    inbox), and its stories, summaries, citations and edition row, as ``Store.record_edition`` writes them.
+    The search index is kept by the schema's triggers."""
+    back = f"-{(EDITION - day).days} days"
+    ingested = f"{day.isoformat()}T06:00:00+00:00"
+    with template.transaction() as db:
+        db.execute(
+            "INSERT INTO articles SELECT id || :s, content_hash || :s, :f || path, title, dek, source, url, "
+            "COALESCE(date(substr(published, 1, 10), :back) || substr(published, 11), published), paragraphs, "
+            "sentences, sentence_paragraph, :ingested, :day FROM t.articles",
+            {"s": suffix, "f": folder, "back": back, "ingested": ingested, "day": day.isoformat()},
+        )
+        db.execute(
+            "INSERT INTO article_features SELECT article_id || ?, version, data FROM t.article_features", (suffix,)
+        )
+        db.execute(
+            "INSERT INTO files SELECT ? || path, size, mtime_ns, sha256, status, reason, ? FROM t.files",
+            (folder, ingested),
+        )
+        db.execute(
+            "INSERT INTO stories SELECT ?, id, position, title, topic, topic_title, related, NULL, NULL, NULL, NULL "
+            "FROM t.stories",
+            (day.isoformat(),),
+        )
+        for table, columns in (
+            ("story_articles", "story, article_id || :s, position"),
+            ("summary_sentences", "story, position, text, article_id || :s"),
+            ("citations", "story, sentence, position, article_id || :s, evidence"),
+        ):
+            db.execute(
+                f"INSERT INTO {table} SELECT :day, {columns} FROM t.{table}", {"s": suffix, "day": day.isoformat()}
+            )
+        db.execute(
+            "INSERT INTO editions (date, generated_at, stories, articles, outputs, sources) "
+            "SELECT ?, ? || substr(generated_at, 11), stories, articles, outputs, sources FROM t.editions",
+            (day.isoformat(), day.isoformat()),
+        )
+
+
+def archive_store(articles: int, size: int) -> Path:
+    """A store holding ``articles`` older articles over ARCHIVE_DAYS earlier editions: the edition of the
+    inbox of ``size`` articles, made once for real, then copied in bulk (SQL) to as many earlier days as
+    needed, each day's copy with articles of their own. Built once, then taken from the cache."""
+    from digest.pipeline import run_edition
+    from digest.store import SCHEMA_VERSION, Store
+
+    key = f"v{ARCHIVE_VERSION}-s{SCHEMA_VERSION}"
+    target = corpus.DEFAULT_CACHE / f"archive-{articles}-of-{size}-{key}.sqlite3"
+    if target.exists():
+        return target
+    template_work = corpus.DEFAULT_CACHE / f"archive-template-{size}-{key}"
+    template = _settings(corpus.build(size), template_work).store_path
+    if not (template_work / ".complete").exists():
+        shutil.rmtree(template_work, ignore_errors=True)
+        run_edition(_settings(corpus.build(size), template_work), clock=_clock, date=EDITION, pdf=False)
+        (template_work / ".complete").write_text("")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    with Store(partial) as store:
+        store.db.execute("ATTACH DATABASE ? AS t", (f"file:{template}?mode=ro",))
+        per_day = store.db.execute("SELECT COUNT(*) FROM t.articles").fetchone()[0]
+        days = min(ARCHIVE_DAYS, max(1, -(-articles // per_day)))
+        for k in range(days, 0, -1):
+            _archive_day(store, date.fromordinal(EDITION.toordinal() - k), f"~{k}", f"/archive/{k:03d}/")
+        store.db.execute("DETACH DATABASE t")
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    partial.rename(target)
+    return target
+
+
+def _timed_command(config: Path, *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "digest", "--config", str(config), *args], capture_output=True, check=False)
+    return time.perf_counter() - started
+
+
+def worker_archive(size: int, work: Path) -> dict[str, Any]:
+    """The edition of ``size`` new articles (as ``worker_full``) on a copy of the archive store of
+    $DIGEST_BENCH_ARCHIVE older articles (0: on an empty store); then, over the store it leaves,
+    ``digest status`` and ``digest search`` (each a whole process) and the archive page."""
+    older = int(os.environ.get("DIGEST_BENCH_ARCHIVE", "0"))
+    settings = _settings(corpus.build(size), work)
+    built = 0.0
+    if older:
+        started = time.perf_counter()
+        source = archive_store(older, size)
+        built = time.perf_counter() - started
+        settings.store_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, settings.store_path)
+    from digest.output import render
+    from digest.pipeline import run_edition
+    from digest.store import Store
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    digest = run_edition(settings, clock=_clock, date=EDITION, pdf=False, timings=timings)
+    total = time.perf_counter() - started
+    own, _ = _rss_mb()
+    config = work / "digest.toml"
+    config.write_text(f'inbox = "{settings.inbox}"\noutput = "{settings.output}"\ntimezone = "UTC"\n')
+    status = _timed_command(config, "status")
+    search = _timed_command(config, "search", "minister")
+    with Store(settings.store_path) as store:
+        stored = store.article_count()
+        started = time.perf_counter()
+        render.write_archive(settings.output, store.editions(), store)
+        archive = time.perf_counter() - started
+    return {
+        "timings": timings,
+        "total": total,
+        "rss": own,
+        "articles": digest.article_count,
+        "stored": stored,
+        "built": built,
+        "status": status,
+        "search": search,
+        "archive": archive,
+    }
+
+
+def archive_rows(older: int, size: int, tmp: Path) -> None:
+    """The edition of ``size`` new articles over a store of ``older`` ones, and on an empty store, back to back."""
+    os.environ["DIGEST_BENCH_ARCHIVE"] = str(older)
+    big = _run("archive", size, tmp / "archive-big")
+    os.environ["DIGEST_BENCH_ARCHIVE"] = "0"
+    empty = _run("archive", size, tmp / "archive-empty")
+    built = f" (store built in {big['built']:.0f} s, or taken from the cache)" if big["built"] > 1 else ""
+    print(
+        f"edition of {big['articles']} new articles over a store of {big['stored'] - big['articles']:,} older ones"
+        f"{built}: {_edition_line(big)}, ingest {big['timings']['ingest']:.1f} s; on an empty store: "
+        f"{_edition_line(empty)}, ingest {empty['timings']['ingest']:.1f} s; "
+        f"×{big['total'] / empty['total']:.2f}  [goal ≤ ×1.10]",
+        flush=True,
+    )
+    print(
+        f"  over that store (empty store in brackets): `digest status` {big['status']:.2f} s ({empty['status']:.2f}), "
+        f"`digest search minister` {big['search']:.2f} s ({empty['search']:.2f}), "
+        f"archive page {big['archive']:.2f} s ({empty['archive']:.2f})",
+        flush=True,
+    )
+
+
 WORKERS = {
     "pg-one": worker_pg_one,
     "pg-half0": worker_pg_half0,
@@ -317,6 +467,7 @@ WORKERS = {
     "rescan": worker_rescan,
     "giant": worker_giant,
     "lexrank": worker_lexrank,
+    "archive": worker_archive,
 }
 
 
@@ -362,6 +513,12 @@ def main() -> None:
     parser.add_argument("--rescan-files", type=int, default=100_000)
     parser.add_argument("--giant", type=int, default=500)
     parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument(
+        "--archive-articles",
+        type=int,
+        default=500_000,
+        help="older articles (over 50 earlier editions) in the store of the archive row; 0 leaves the row out",
+    )
     parser.add_argument(
         "--postgres", metavar="URL", help="a PostgreSQL database of the benchmark's own (emptied!) for the PG row"
     )
@@ -446,6 +603,8 @@ def main() -> None:
             f"LexRank on one {r['sentences']}-sentence story: sumy {r['sumy']:.2f} s, ours {r['ours'] * 1000:.1f} ms: "
             f"×{r['sumy'] / r['ours']:.0f} faster, same top-10: {'yes' if r['same_top10'] else 'NO'}  [goal ≥ ×100]"
         )
+        if args.archive_articles and args.daemon_size in works:
+            archive_rows(args.archive_articles, args.daemon_size, Path(tmp))
     print()
     print(f"# benchmark wall time {time.perf_counter() - began:.0f} s")
 

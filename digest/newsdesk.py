@@ -203,7 +203,7 @@ class Newsdesk:
             lap("select")
             stories = build_stories(articles, settings.summary_words, stages, store, settings.summarizer)
             mark = time.perf_counter()
-            earlier = earlier_stories(store, store.editions(), day)
+            earlier = earlier_stories(store, store.editions(), day, features=features_version())
             stories = rank_stories(mark_continuing(stories, earlier))
             quarantined = tuple(Quarantined(shown_path(p), r) for p, r in store.quarantined(report.inbox_paths))
             generated = self.clock().astimezone(settings.tz).replace(microsecond=0)
@@ -217,8 +217,9 @@ class Newsdesk:
                 editions=previous,
                 formats=self.formats,
             )
+            sources = len({article.source_key for story in stories for article in story.articles})
             record = EditionRecord(
-                day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs
+                day.isoformat(), digest.generated_at.isoformat(), len(stories), digest.article_count, outputs, sources
             )
             store.record_edition(record, [a.id for s in stories for a in s.articles], digest.stories, digest.topics)
             render.write_archive(settings.output, store.editions(), store)

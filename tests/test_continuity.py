@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+import tracemalloc
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
 
+import numpy as np
+import pytest
 from lxml import html as lxml_html
 
 from digest.config import Settings
-from digest.models import Story
+from digest.models import Article, Story
+from digest.output import render
 from digest.output.render import story_anchor
-from digest.pipeline import run_edition
+from digest.pipeline import features_version, run_edition
+from digest.store import Store
+from digest.stories import continuity
+from digest.stories.cluster import ClusterParams, similarity, vectors
 from digest.stories.continuity import EarlierStory, mark_continuing
+from digest.text.features import with_features
+from digest.text.segment import split_sentences
 
 from .conftest import BRIDGE_ARTICLE, SEEDS, seed_name
 
@@ -186,3 +197,122 @@ def test_digest_json_is_an_output_only(tmp_path, clock):
     assert deleted[0] == kept[0]
     assert deleted[1] == kept[1] and "Report: Iran Terrorism General" in kept[1]
     assert deleted[2] == kept[2] and "Report: Iran Terrorism General" in kept[2][0]
+
+
+def _bbc_articles() -> list[Article]:
+    """The 100 BBC articles of tests/data as stored articles, each dated by its place (four a day)."""
+    rows = [json.loads(line) for line in (Path(__file__).parent / "data" / "bbc_100.jsonl").read_text().splitlines()]
+    return [
+        Article(
+            f"bbc-{k}",
+            f"{row['id']}.txt",
+            row["title"],
+            "BBC",
+            None,
+            (date(2019, 10, 1) + timedelta(days=k // 4)).isoformat(),
+            tuple(p for p in row["text"].split("\n\n") if p.strip()),
+            tuple(split_sentences(row["text"])),
+        )
+        for k, row in enumerate(rows)
+    ]
+
+
+def _all_pairs_average(stories: list[Story], earlier: list[EarlierStory], params: ClusterParams) -> np.ndarray:
+    """The definition: the average, over every pair of a new and an earlier story's articles, of the
+    clustering's similarity (zero for pairs its date window rules out)."""
+    articles = [a for s in stories for a in s.articles] + [a for e in earlier for a in e.articles]
+    sim = similarity(articles, vectors(articles, params), params).toarray()
+    spans, start = [], 0
+    for size in [len(s.articles) for s in stories] + [len(e.articles) for e in earlier]:
+        spans.append((start, start + size))
+        start += size
+    old = spans[len(stories) :]
+    return np.array([[sim[a:b, c:d].mean() for c, d in old] for a, b in spans[: len(stories)]])
+
+
+def _averages(
+    stories: list[Story], earlier: list[EarlierStory], params: ClusterParams, block: int = 256
+) -> list[dict[int, float]]:
+    articles = [a for s in stories for a in s.articles] + [a for e in earlier for a in e.articles]
+    owner = [i for i, s in enumerate(stories) for _ in s.articles]
+    owner += [len(stories) + j for j, e in enumerate(earlier) for _ in e.articles]
+    return continuity._average_similarity(articles, np.array(owner), len(stories), len(earlier), params, block=block)
+
+
+def test_continuity_matches_the_all_pairs_average():
+    # Stories of several articles over several days, some more than the date window apart: the links
+    # made from the stories' summed vectors are those the article-by-article averages give.
+    articles = _bbc_articles()
+    groups = [articles[k : k + size] for k, size in zip(range(0, 100, 5), [1, 2, 3, 5, 4] * 4, strict=True)]
+    earlier = [
+        EarlierStory((date(2019, 11, 1) + timedelta(days=k % 3)).isoformat(), f"old-{k}", "t", tuple(g), "2019-10-01")
+        for k, g in enumerate(groups[:12])
+    ]
+    # new stories: an earlier story's articles with one more (so not a re-run), or articles of their own
+    new = [Story(f"new-{k}", "t", (*groups[k], articles[99 - k]), ()) for k in range(8)]
+    new += [Story(f"own-{k}", "t", tuple(g), ()) for k, g in enumerate(groups[12:])]
+    params = ClusterParams(threshold=0.15)  # low enough that several stories link
+    expected = _all_pairs_average(new, earlier, params)
+    found = _averages(new, earlier, params, block=3)  # several blocks, one story never split between two
+    assert sum(len(f) for f in found) >= 5
+    for i, matches in enumerate(found):
+        assert set(matches) == set(np.flatnonzero(expected[i] >= 0.15).tolist())
+        for j, average in matches.items():
+            assert average == pytest.approx(expected[i, j], abs=1e-9)
+    # a date window of one day rules out most pairs, and the sums by day follow it
+    params = ClusterParams(threshold=0.15, date_window_days=1)
+    narrow = _all_pairs_average(new, earlier, params)
+    assert not np.allclose(narrow, expected)
+    found = _averages(new, earlier, params)
+    for i, matches in enumerate(found):
+        assert set(matches) == set(np.flatnonzero(narrow[i] >= 0.15).tolist())
+
+
+def test_continuity_memory_grows_with_stories_not_the_square_of_articles():
+    # 2,500 earlier articles in 500 stories: the article-by-article similarities took 360 MB.
+    articles = [with_features(a) for a in _bbc_articles()]  # as the store gives them: words counted once
+    earlier = [
+        EarlierStory(
+            "2019-10-20",
+            f"old-{k}",
+            "t",
+            tuple(replace(articles[k % 100], id=f"{k}-{n}") for n in range(5)),
+            "2019-10-20",
+        )
+        for k in range(500)
+    ]
+    new = [Story(f"new-{k}", "t", (replace(articles[k], id=f"fresh-{k}"),), ()) for k in range(100)]
+    tracemalloc.start()
+    try:
+        marked = mark_continuing(new, earlier)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # each new story is a copy of the article that five earlier stories were made of: the latest
+    # edition's (all the same day here) best match is linked
+    assert all(s.continues is not None and s.continues.story_id.startswith("old-") for s in marked)
+    assert peak < 150_000_000  # the vectors themselves take 60 MB
+
+
+def test_an_edition_records_its_sources_and_earlier_stories_come_with_their_features(tmp_path, clock):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = Settings(inbox=inbox, output=tmp_path / "output", timezone="UTC", pdf=False)
+    copy_seeds(inbox, "000", "001", "003")
+    first = run_edition(settings, clock=clock, date=date(2019, 11, 3))
+    sources = {a.source_key for s in first.stories for a in s.articles}
+    with Store(settings.store_path) as store:
+        [record] = store.editions()
+        assert record.sources == len(sources) > 1
+        # the archive page takes the count the edition kept (it does not read the articles again)
+        store.db.execute("UPDATE editions SET sources = 99")
+        render.write_archive(settings.output, store.editions(), store)
+        assert "from 99 sources" in (settings.output / "index.html").read_text()
+        # an edition recorded before editions kept their count: counted from its articles
+        store.db.execute("UPDATE editions SET sources = NULL")
+        render.write_archive(settings.output, store.editions(), store)
+        assert f"from {len(sources)} sources" in (settings.output / "index.html").read_text()
+        # continuity reads the earlier editions' articles with the features stored at ingestion
+        earlier = continuity.earlier_stories(store, store.editions(), date(2019, 11, 4), features=features_version())
+        assert earlier and all(a.terms is not None and a.entities is not None for e in earlier for a in e.articles)
+        assert {a.id for e in earlier for a in e.articles} == {a.id for s in first.stories for a in s.articles}

@@ -173,13 +173,16 @@ def all_articles_in_store(desk: Newsdesk) -> list[Article]:
 
 
 def _back_to_version_6(settings: Settings) -> None:
-    """Take the search index out of the store, as a store made before it was."""
-    assert SCHEMA_VERSION == 7
+    """Take the search index (and what came after it) out of the store, as a store made before it was."""
+    assert SCHEMA_VERSION == 8
     if settings.store_url is None:
         db = sqlite3.connect(settings.store_path, isolation_level=None)
         for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             db.execute(f"DROP TRIGGER {name}")
-        db.executescript("DROP TABLE article_search; DROP TABLE story_search; PRAGMA user_version = 6;")
+        db.executescript(
+            "DROP TABLE article_search; DROP TABLE story_search; DROP INDEX story_articles_article; "
+            "ALTER TABLE editions DROP COLUMN sources; PRAGMA user_version = 6;"
+        )
         db.close()
         return
     import psycopg
@@ -187,7 +190,8 @@ def _back_to_version_6(settings: Settings) -> None:
     with psycopg.connect(settings.store_url, autocommit=True) as db:
         db.execute(
             "DROP TABLE article_search; DROP FUNCTION article_search_keep CASCADE; "
-            "ALTER TABLE stories DROP COLUMN search; UPDATE digest_schema SET version = 6"
+            "ALTER TABLE stories DROP COLUMN search; DROP INDEX story_articles_article; "
+            "ALTER TABLE editions DROP COLUMN sources; UPDATE digest_schema SET version = 6"
         )
 
 

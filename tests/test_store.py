@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -145,7 +146,7 @@ def test_a_version_1_database_gains_deliveries_and_keeps_its_data(tmp_path):
         assert store.deliveries() == []
         assert store.prepared("summary", ["k"], "v") == {}
         assert store.feeds() == [] and store.fetched_keys("https://example.org/rss.xml") == set()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def test_deliveries_keep_the_last_state_and_count_attempts(store_settings):
@@ -184,7 +185,7 @@ def test_a_version_5_database_gains_stories_and_keeps_its_data(tmp_path):
         assert [f.url for f in store.feeds()] == ["https://example.org/rss.xml"]
         assert store.prepared("summary", ["k"], "v") == {"k": "[]"}
         assert store.edition_stories("2019-11-03") == []  # made before stories were kept, without its JSON
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def _stories() -> tuple[list[Story], list[Topic]]:
@@ -269,3 +270,46 @@ def test_concurrent_claims_of_a_delivery_have_one_winner(store_settings):
     assert sum(wins) == 20
     with open_store(store_settings) as store:
         assert {(d.status, d.attempts) for d in store.deliveries("2019-11-03")} == {("sending", 1)}
+
+
+def _plans(store: Store, run: Callable[[], object]) -> list[str]:
+    """The query plan of every statement ``run`` makes the store execute (SQLite's EXPLAIN QUERY PLAN)."""
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    try:
+        run()
+    finally:
+        store.db.set_trace_callback(None)
+    plans = []
+    for sql in statements:
+        if sql.lstrip().upper().startswith("SELECT"):
+            plans.append(" / ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}")))
+    assert plans
+    return plans
+
+
+def test_an_archive_of_editions_is_read_through_indexes(tmp_path):
+    # search's stories of an article, and the editions still to adopt, look up a few rows by an index
+    # instead of reading every story the store keeps
+    stories, topics = _stories()
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [a for s in stories for a in s.articles])
+        store.record_edition(EditionRecord("2019-11-03", "t", 2, 3, {}), ["x1", "x2", "x3"], stories, topics)
+        store.record_edition(EditionRecord("2019-11-04", "t", 1, 0, {}), [])
+        assert store.stories_carrying(["x3"]) == [("x3", "2019-11-03", "s2", stories[1].title)]
+        assert store.dates_without_stories() == ["2019-11-04"]
+        plans = _plans(store, lambda: (store.stories_carrying(["x3"]), store.dates_without_stories()))
+    for plan in plans:
+        assert "SCAN s " not in f"{plan} " and "SCAN stories" not in plan and "SCAN story_articles" not in plan, plan
+    assert any("story_articles_article" in plan for plan in plans)
+
+
+def test_an_edition_keeps_its_count_of_sources(store_settings):
+    stories, _ = _stories()
+    with open_store(store_settings) as store:
+        store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [a for s in stories for a in s.articles])
+        store.record_edition(EditionRecord("2019-11-03", "t", 2, 3, {}, sources=2), ["x1", "x2", "x3"], stories)
+        store.record_edition(EditionRecord("2019-11-04", "t", 0, 0, {}), [])
+        assert [(e.date, e.sources) for e in store.editions()] == [("2019-11-04", None), ("2019-11-03", 2)]
+        assert store.edition("2019-11-03") == store.editions()[1]
+        assert store.edition_headlines("2019-11-03", 1) == [(stories[0].id, stories[0].title)]

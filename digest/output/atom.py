@@ -65,7 +65,7 @@ def feed_xml(
     _element(feed, "link", rel="alternate", type="text/html", href=f"{base}index.html")
     _element(feed, "generator", "digest")
     for edition in shown:
-        top = store.edition_outline(edition.date)[0] if store is not None else []
+        top = store.edition_headlines(edition.date) if store is not None else []
         day = nice_date(edition.date)
         entry = _element(feed, "entry")
         _element(entry, "id", _id(base_url, f"edition/{edition.date}"))

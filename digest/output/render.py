@@ -815,10 +815,12 @@ def write_archive(output: Path, editions: Sequence[EditionRecord], store: Store 
     for edition in editions:
         headlines: list[tuple[str, str]] = []  # (title, link)
         sources = None
-        top, articles = store.edition_outline(edition.date) if store is not None else ([], [])
+        top = store.edition_headlines(edition.date) if store is not None else []
         if store is not None and (top or not edition.stories):  # (an edition made before stories were kept: none)
             headlines = [(title, f"{edition.date}/digest.html#{story_anchor(story_id)}") for story_id, title in top]
-            sources = len({article.source_key for article in articles})
+            sources = edition.sources  # kept when it was recorded; counted from its articles if not
+            if sources is None:
+                sources = len({article.source_key for article in store.edition_outline(edition.date)[1]})
         rows.append(
             {
                 "date": edition.date,

@@ -207,6 +207,13 @@ MIGRATIONS: tuple[str, ...] = (
     SELECT rowid, title, dek, {_TEXT_OF.format(row="articles")} FROM articles;
     INSERT INTO story_search (rowid, title) SELECT rowid, title FROM stories;
     """,
+    # 8: for a store of many editions: the stories that carried an article (search), found by the
+    # article; and each edition's count of sources, kept when it is recorded, so that the archive page
+    # need not read every published article to count them (NULL for editions recorded before)
+    """
+    CREATE INDEX story_articles_article ON story_articles (article_id);
+    ALTER TABLE editions ADD COLUMN sources INTEGER;
+    """,
 )
 # The tables of an edition's stories, emptied before they are written again.
 _STORY_TABLES = ("stories", "story_articles", "summary_sentences", "citations")
@@ -316,6 +323,7 @@ class EditionRecord:
     stories: int
     articles: int
     outputs: dict[str, str]
+    sources: int | None = None  # distinct sources of its stories' articles; None if not recorded
 
 
 @dataclass(frozen=True)
@@ -613,10 +621,17 @@ class Store:
             ]
         return [self._article(r, features) for r in rows]
 
-    def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
-        """The stored articles with these ids (unknown ids are left out)."""
-        rows = self._rows_in("SELECT * FROM articles WHERE id", list(dict.fromkeys(ids)))
-        return {row["id"]: self._article(row) for row in rows}
+    def articles_by_id(self, ids: Iterable[str], features: str = "") -> dict[str, Article]:
+        """The stored articles with these ids (unknown ids are left out); with their stored features
+        when ``features`` names the version that made them."""
+        select = "SELECT * FROM articles WHERE id"
+        if features:
+            select = (
+                "SELECT articles.*, f.data AS features, f.version AS features_version FROM articles "
+                "LEFT JOIN article_features AS f ON f.article_id = articles.id WHERE articles.id"
+            )
+        rows = self._rows_in(select, list(dict.fromkeys(ids)))
+        return {row["id"]: self._article(row, features) for row in rows}
 
     def waiting_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE edition IS NULL").fetchone()[0])
@@ -648,10 +663,18 @@ class Store:
                 [(edition.date, i) for i in ids],
             )
             db.execute(
-                "INSERT INTO editions (date, generated_at, stories, articles, outputs) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (date) DO UPDATE SET generated_at = excluded.generated_at, "
-                "stories = excluded.stories, articles = excluded.articles, outputs = excluded.outputs",
-                (edition.date, edition.generated_at, edition.stories, edition.articles, json.dumps(edition.outputs)),
+                "INSERT INTO editions (date, generated_at, stories, articles, outputs, sources) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (date) DO UPDATE SET generated_at = excluded.generated_at, "
+                "stories = excluded.stories, articles = excluded.articles, outputs = excluded.outputs, "
+                "sources = excluded.sources",
+                (
+                    edition.date,
+                    edition.generated_at,
+                    edition.stories,
+                    edition.articles,
+                    json.dumps(edition.outputs),
+                    edition.sources,
+                ),
             )
 
     @staticmethod
@@ -701,14 +724,15 @@ class Store:
     def dates_without_stories(self) -> list[str]:
         """Editions recorded with no story kept: made before the store kept stories (or empty)."""
         rows = self.db.execute(
-            "SELECT date FROM editions WHERE stories > 0 AND date NOT IN (SELECT DISTINCT edition FROM stories) "
-            "ORDER BY date"
+            "SELECT date FROM editions WHERE stories > 0 "
+            "AND NOT EXISTS (SELECT 1 FROM stories WHERE stories.edition = editions.date) ORDER BY date"
         )
         return [row["date"] for row in rows]
 
-    def edition_stories(self, date: str) -> list[Story]:
+    def edition_stories(self, date: str, features: str = "") -> list[Story]:
         """The stories the edition of ``date`` published, in its order, with their articles (as the
-        store holds them), summaries, citations and evidence; none for an edition not made."""
+        store holds them; with their stored features when ``features`` names the version that made
+        them), summaries, citations and evidence; none for an edition not made."""
         rows = self.db.execute("SELECT * FROM stories WHERE edition = ? ORDER BY position", (date,)).fetchall()
         if not rows:
             return []
@@ -717,7 +741,7 @@ class Store:
             "SELECT story, article_id FROM story_articles WHERE edition = ? ORDER BY story, position", (date,)
         ):
             members.setdefault(row["story"], []).append(row["article_id"])
-        known = self.articles_by_id(i for ids in members.values() for i in ids)
+        known = self.articles_by_id((i for ids in members.values() for i in ids), features)
         cited: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
         for row in self.db.execute(
             "SELECT story, sentence, article_id, evidence FROM citations WHERE edition = ? "
@@ -753,12 +777,17 @@ class Store:
             for row in rows
         ]
 
-    def edition_outline(self, date: str, headlines: int = 3) -> tuple[list[tuple[str, str]], list[Article]]:
-        """What the archive lists of an edition: its first ``headlines`` stories (id, title), and the
-        articles it published, without their text (for counting their outlets)."""
+    def edition_headlines(self, date: str, headlines: int = 3) -> list[tuple[str, str]]:
+        """The first ``headlines`` stories (id, title) of the edition of ``date``."""
         top = self.db.execute(
             "SELECT id, title FROM stories WHERE edition = ? ORDER BY position LIMIT ?", (date, headlines)
         ).fetchall()
+        return [(r["id"], r["title"]) for r in top]
+
+    def edition_outline(self, date: str, headlines: int = 3) -> tuple[list[tuple[str, str]], list[Article]]:
+        """What the archive lists of an edition: its first ``headlines`` stories (id, title), and the
+        articles it published, without their text (for counting their outlets)."""
+        top = self.edition_headlines(date, headlines)
         rows = self.db.execute(
             "SELECT a.id, a.path, a.title, a.source, a.url, a.published FROM story_articles AS s "
             "JOIN articles AS a ON a.id = s.article_id WHERE s.edition = ?",
@@ -768,7 +797,7 @@ class Store:
             Article(r["id"], _loaded_path(r["path"]), r["title"], r["source"], r["url"], r["published"], (), ())
             for r in rows
         ]
-        return [(r["id"], r["title"]) for r in top], articles
+        return top, articles
 
     def edition_topics(self, date: str) -> list[Topic]:
         """The topics of the edition of ``date``, in its order, each with its stories' ids."""
@@ -784,18 +813,16 @@ class Store:
 
     def editions(self) -> list[EditionRecord]:
         rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC").fetchall()
-        return [
-            EditionRecord(r["date"], r["generated_at"], r["stories"], r["articles"], json.loads(r["outputs"]))
-            for r in rows
-        ]
+        return [self._edition(r) for r in rows]
+
+    @staticmethod
+    def _edition(row: Row) -> EditionRecord:
+        outputs = json.loads(row["outputs"])
+        return EditionRecord(row["date"], row["generated_at"], row["stories"], row["articles"], outputs, row["sources"])
 
     def edition(self, date: str) -> EditionRecord | None:
         row = self.db.execute("SELECT * FROM editions WHERE date = ?", (date,)).fetchone()
-        if row is None:
-            return None
-        return EditionRecord(
-            row["date"], row["generated_at"], row["stories"], row["articles"], json.loads(row["outputs"])
-        )
+        return None if row is None else self._edition(row)
 
     # feeds and fetched items ---------------------------------------------------------------
     def feeds(self) -> list[FeedRecord]:

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import date as Date
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from ..models import Article, Continuation, Story
 from ..store import EditionRecord, Store
-from .cluster import ClusterParams, similarity, vectors
+from .cluster import ClusterParams, vectors
+from .cluster import _day_numbers as day_numbers
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,10 @@ def earlier_stories(
     *,
     back: int = EDITIONS_BACK,
     window_days: int | None = None,
+    features: str = "",
 ) -> list[EarlierStory]:
-    """The stories of up to ``back`` editions before ``before`` (newest first), as the store keeps them.
+    """The stories of up to ``back`` editions before ``before`` (newest first), as the store keeps them,
+    their articles with the features stored at ingestion when ``features`` names the version that made them.
 
     Editions older than ``window_days`` (the clustering's date window by default) are not read:
     their articles could not link to new ones anyway.
@@ -56,7 +60,7 @@ def earlier_stories(
     for day in dates:
         if (before - Date.fromisoformat(day)).days > window:
             break
-        for story in store.edition_stories(day):
+        for story in store.edition_stories(day, features):
             since = story.continues.since if story.continues else day
             if story.articles:
                 found.append(EarlierStory(day, story.id, story.title, story.articles, since))
@@ -77,29 +81,71 @@ def mark_continuing(
     if not stories or not earlier:
         return list(stories)
     articles = [a for s in stories for a in s.articles] + [a for e in earlier for a in e.articles]
-    owner = np.array(
-        [i for i, s in enumerate(stories) for _ in s.articles] + [-1] * sum(len(e.articles) for e in earlier)
-    )
-    old_owner = np.array(
-        [-1] * sum(len(s.articles) for s in stories) + [j for j, e in enumerate(earlier) for _ in e.articles]
-    )
-    sim = similarity(articles, vectors(articles, params), params).toarray()
-    sums = np.zeros((len(stories), len(earlier)))
-    new_rows, old_cols = np.flatnonzero(owner >= 0), np.flatnonzero(old_owner >= 0)
-    block = sim[np.ix_(new_rows, old_cols)]
-    np.add.at(sums, (owner[new_rows][:, None], old_owner[old_cols][None, :]), block)
-    sizes = np.outer([len(s.articles) for s in stories], [len(e.articles) for e in earlier])
-    average = sums / sizes
+    owner = [i for i, s in enumerate(stories) for _ in s.articles]
+    owner += [len(stories) + j for j, e in enumerate(earlier) for _ in e.articles]
+    average = _average_similarity(articles, np.array(owner), len(stories), len(earlier), params)
     published = {a.id for e in earlier for a in e.articles}
     result = []
     for i, story in enumerate(stories):
-        matches = [int(j) for j in np.flatnonzero(average[i] >= params.threshold)]
+        matches = list(average[i])
         if not matches or {a.id for a in story.articles} <= published:
             result.append(story)
             continue
         latest = max(earlier[j].date for j in matches)
-        best = max((j for j in matches if earlier[j].date == latest), key=lambda j: average[i, j])
+        best = max((j for j in matches if earlier[j].date == latest), key=lambda j: average[i][j])
         since = min(earlier[j].since for j in matches)
         link = earlier[best]
         result.append(replace(story, continues=Continuation(link.date, link.id, link.title, since)))
     return result
+
+
+def _average_similarity(
+    articles: Sequence[Article], owner: np.ndarray, new: int, old: int, params: ClusterParams, block: int = 256
+) -> list[dict[int, float]]:
+    """For each of ``new`` stories, the earlier stories (of ``old``) whose average similarity with it
+    reaches the threshold, with that average. ``owner`` gives each article's story: 0..new-1 for the
+    new stories (their articles first, story by story), new.. for the earlier ones.
+
+    The sum of the similarities between two stories' articles is the dot product of their vector sums,
+    save for the pairs that :func:`similarity` rules out by date. So articles are summed by story and
+    day of publication (articles of unknown date apart), and the sums of a few new stories at a time are
+    multiplied with those of every earlier story: memory and time grow with the stories and their days,
+    never with the square of the articles (tens of thousands when the editions before were large).
+    """
+    matrix = vectors(articles, params)
+    days = day_numbers(articles)
+    keys: dict[tuple[int, float | None], int] = {}
+    group = np.array(
+        [
+            keys.setdefault((int(o), None if np.isnan(d) else float(d)), len(keys))
+            for o, d in zip(owner, days, strict=True)
+        ]
+    )
+    group_owner = np.array([o for o, _ in keys], dtype=np.int64)
+    group_day = np.array([np.nan if d is None else d for _, d in keys])
+    sums = csr_matrix((np.ones(len(articles)), (group, np.arange(len(articles)))), shape=(len(keys), len(articles)))
+    sums = (sums @ matrix).tocsr()
+    old_groups = np.flatnonzero(group_owner >= new)
+    old_sums = sums[old_groups].T.tocsr()
+    to_old_story = csr_matrix(
+        (np.ones(len(old_groups)), (np.arange(len(old_groups)), group_owner[old_groups] - new)),
+        shape=(len(old_groups), old),
+    )
+    sizes = np.bincount(owner, minlength=new + old).astype(float)
+    found: list[dict[int, float]] = [{} for _ in range(new)]
+    new_groups = np.flatnonzero(group_owner < new)  # in story order: the new articles come first, by story
+    first = 0
+    while first < len(new_groups):
+        last = min(first + block, len(new_groups))
+        while last < len(new_groups) and group_owner[new_groups[last]] == group_owner[new_groups[last - 1]]:
+            last += 1  # all of a story's groups in one block
+        rows = new_groups[first:last]
+        product = (sums[rows] @ old_sums).toarray()
+        product[np.abs(group_day[rows][:, None] - group_day[old_groups][None, :]) > params.date_window_days] = 0.0
+        by_story = np.asarray((to_old_story.T @ product.T).T)  # rows: groups of new stories; columns: old stories
+        stories = group_owner[rows]
+        for i in np.unique(stories):
+            total = by_story[stories == i].sum(axis=0) / (sizes[i] * sizes[new:])
+            found[i] = {int(j): float(total[j]) for j in np.flatnonzero(total >= params.threshold)}
+        first = last
+    return found
