@@ -106,6 +106,29 @@ def test_pdf_has_outline_links_and_page_numbers(seed_articles):
     assert internal, "citation markers and contents entries link inside the PDF"
 
 
+def test_pdf_variant_has_no_element_the_pdf_does_not_show(seed_articles):
+    """WeasyPrint pays for every box: the PDF's HTML leaves out what the PDF hides (the contents' counts)
+    and the spans its style never reads (contents headlines, source dates, byline separators), while
+    the PDF still reads the same."""
+    stories = build_stories(seed_articles, 120)
+    digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(stories))
+    pdf_html, html = render_html(digest, max_stories=20, mode="pdf"), render_html(digest, max_stories=20)
+    for only_html in ('class="toc-meta"', 'class="toc-headline"', 'class="date"', 'class="sep"'):
+        assert only_html in html and only_html not in pdf_html
+    reader = PdfReader(io.BytesIO(render_pdf(pdf_html)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    dates = 0
+    for view in render.story_views(digest, "pdf", full=20)[:20]:
+        entry = view.sources[0]
+        published = entry.article.published
+        dates += bool(published)
+        dated = f", {render.nice_date(published)}" if published else ""
+        assert f"{entry.name} · {entry.article.display_title}{dated}" in text
+        bylines = [f"{b.name}, {render.short_date(b.published)}" if b.published else b.name for b in view.bylines]
+        assert " · ".join(bylines) in text
+    assert dates, "the seed edition has dated sources"
+
+
 def test_edition_pdf_is_the_pdf_render_makes(tmp_path, seed_articles):
     # write_edition may render the PDF in a forked process while it writes the HTML: same bytes
     digest = Digest(date(2019, 11, 3), datetime(2019, 11, 3, 7, tzinfo=UTC), tuple(build_stories(seed_articles, 60)))
