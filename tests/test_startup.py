@@ -92,3 +92,20 @@ def test_status_backup_and_send_load_no_heavy_library(tmp_path, smtp):
     assert steps == {"step:status": "[]", "step:backup": "[]", "step:send": "[]"}
     assert (tmp_path / "copy.sqlite3").is_file()
     assert [to for _, to, _ in server.mailbox.received] == [["ada@example.org"]]
+
+
+def test_summarize_loads_only_numpy_and_scipy(tmp_path):
+    """``digest summarize`` needs the arithmetic libraries, not the edition's: no model, extractor, PDF engine."""
+    story = tmp_path / "story.txt"
+    story.write_text((SEEDS / "000_7c368ac86b694baf.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    steps = _python(
+        f"""\
+        from digest.cli import main
+        with contextlib.redirect_stdout(io.StringIO()) as shown:
+            assert main(["summarize", {str(story)!r}]) == 0
+        assert "[story.txt]" in shown.getvalue(), shown.getvalue()
+        loaded("step:summarize")
+        """,
+        tmp_path,
+    )
+    assert steps == {"step:summarize": "['numpy', 'scipy']"}
