@@ -551,7 +551,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     # One story's matrices are small: OpenBLAS's threads cost more than they save (on a busy machine,
     # a hundred times the product itself). Set before numpy is loaded; a value the user set stays.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .pipeline import summarize_files
+    from .summaries.files import summarize_files
 
     articles, summary = summarize_files(args.files, args.max_words, args.summarizer)
     path_of = {a.id: a.path for a in articles}

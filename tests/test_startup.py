@@ -127,9 +127,10 @@ def test_summarize_loads_only_numpy_and_scipy_and_runs_blas_in_one_thread(tmp_pa
             assert main(["summarize", {str(story)!r}]) == 0
         assert "[story.txt]" in shown.getvalue(), shown.getvalue()
         loaded("step:summarize")
+        loaded("step:summarize-edition", {(*EDITION_MODULES, "digest.pipeline", "digest.config")!r})
         from threadpoolctl import threadpool_info
         print("step:blas", sorted({{pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}}))
         """,
         tmp_path,
     )
-    assert steps == {"step:summarize": "['numpy', 'scipy']", "step:blas": "[1]"}
+    assert steps == {"step:summarize": "['numpy', 'scipy']", "step:summarize-edition": "[]", "step:blas": "[1]"}
