@@ -248,12 +248,15 @@ def _sumy_lexrank(terms: list[list[str]]) -> tuple[float, Any, Any]:
     return time.perf_counter() - started, picked, sumy_sentences
 
 
-def _process_seconds(command: list[str], runs: int = 5) -> float:
-    """Median wall time of ``python -m digest *command`` as a whole process, interpreter start included."""
+def _process_seconds(command: list[str], cwd: Path, runs: int = 5) -> float:
+    """Median wall time of ``python -m digest *command`` as a whole process, interpreter start included.
+
+    Run in ``cwd`` (not the current folder, which ``-m`` would search first): digest is the one on PYTHONPATH.
+    """
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "digest", *command], capture_output=True, check=True)
+        subprocess.run([sys.executable, "-m", "digest", *command], capture_output=True, check=True, cwd=cwd)
         seconds.append(time.perf_counter() - started)
     return sorted(seconds)[len(seconds) // 2]
 
@@ -270,9 +273,9 @@ def worker_startup(size: int, work: Path) -> dict[str, Any]:
     sentences = story.read_text(encoding="utf-8").strip().split("\n\n")
     sumy_seconds, _, _ = _sumy_lexrank([content_terms(s) for s in sentences])
     return {
-        "help": _process_seconds(["--help"]),
-        "status": _process_seconds(["status", *where]),
-        "summarize": _process_seconds(["summarize", str(story)]),
+        "help": _process_seconds(["--help"], work),
+        "status": _process_seconds(["status", *where], work),
+        "summarize": _process_seconds(["summarize", str(story)], work),
         "sentences": len(sentences),
         "sumy": sumy_seconds,
     }
