@@ -209,18 +209,8 @@ def worker_giant(size: int, work: Path) -> dict[str, Any]:
 
 def worker_lexrank(size: int, work: Path) -> dict[str, Any]:
     """sumy's LexRankSummarizer and our vectorised LexRank on the same ``size`` sentences."""
-    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-    from sumy.summarizers.lex_rank import LexRankSummarizer
-
-    from digest.summaries.summarize import sumy_lexrank_scores
-    from digest.text.segment import content_terms, split_sentences, words
-
-    class Terms:
-        def to_words(self, text: str) -> list[str]:
-            return words(text)
-
-        def to_sentences(self, text: str) -> list[str]:
-            return split_sentences(text)
+    from digest.text.segment import content_terms
+    from tests.test_summarizers import sumy_lexrank_scores
 
     sentences = corpus.story_sentences(size)
     terms = [content_terms(s) for s in sentences]
@@ -230,14 +220,65 @@ def worker_lexrank(size: int, work: Path) -> dict[str, Any]:
         ours = sumy_lexrank_scores(terms)
         runs.append(time.perf_counter() - started)
     ours_seconds = min(runs)
+    sumy_seconds, picked, sumy_sentences = _sumy_lexrank(terms)
+    order = sorted(range(len(sentences)), key=lambda k: (-round(ours[k], 12), k))[:10]
+    same = {str(s) for s in picked} == {str(sumy_sentences[k]) for k in order}
+    return {"sentences": len(sentences), "ours": ours_seconds, "sumy": sumy_seconds, "same_top10": same}
+
+
+def _sumy_lexrank(terms: list[list[str]]) -> tuple[float, Any, Any]:
+    """sumy's LexRankSummarizer, in this process, on sentences given as their content words: its
+    seconds, the 10 sentences it picked, and the sentences as sumy saw them."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    from digest.text.segment import split_sentences, words
+
+    class Terms:
+        def to_words(self, text: str) -> list[str]:
+            return words(text)
+
+        def to_sentences(self, text: str) -> list[str]:
+            return split_sentences(text)
+
     sumy_sentences = tuple(Sentence(" ".join(t) or "x", Terms()) for t in terms)
     document = ObjectDocumentModel([Paragraph(sumy_sentences)])
     started = time.perf_counter()
     picked = LexRankSummarizer(lambda word: word)(document, 10)
-    sumy_seconds = time.perf_counter() - started
-    order = sorted(range(len(sentences)), key=lambda k: (-round(ours[k], 12), k))[:10]
-    same = {str(s) for s in picked} == {str(sumy_sentences[k]) for k in order}
-    return {"sentences": len(sentences), "ours": ours_seconds, "sumy": sumy_seconds, "same_top10": same}
+    return time.perf_counter() - started, picked, sumy_sentences
+
+
+def _process_seconds(command: list[str], cwd: Path, runs: int = 5) -> float:
+    """Median wall time of ``python -m digest *command`` as a whole process, interpreter start included.
+
+    Run in ``cwd`` (not the current folder, which ``-m`` would search first): digest is the one on PYTHONPATH.
+    """
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "digest", *command], capture_output=True, check=True, cwd=cwd)
+        seconds.append(time.perf_counter() - started)
+    return sorted(seconds)[len(seconds) // 2]
+
+
+def worker_startup(size: int, work: Path) -> dict[str, Any]:
+    """Commands as a user runs them, each a whole process (median of 5): ``digest --help``, ``digest status``
+    on the store of ``size`` articles in ``work`` (one ``worker_full`` left), and ``digest summarize`` of
+    ``work/story.txt`` (one article, a sentence a paragraph), against sumy's LexRank on the same sentences
+    in this process."""
+    from digest.text.segment import content_terms
+
+    where = ["--inbox", str(corpus.build(size)), "--output", str(work / "output"), "--timezone", "UTC"]
+    story = work / "story.txt"
+    sentences = story.read_text(encoding="utf-8").strip().split("\n\n")
+    sumy_seconds, _, _ = _sumy_lexrank([content_terms(s) for s in sentences])
+    return {
+        "help": _process_seconds(["--help"], work),
+        "status": _process_seconds(["status", *where], work),
+        "summarize": _process_seconds(["summarize", str(story)], work),
+        "sentences": len(sentences),
+        "sumy": sumy_seconds,
+    }
 
 
 def _pg_part(size: int, work: Path, part: int, parts: int) -> dict[str, Any]:
@@ -468,6 +509,7 @@ WORKERS = {
     "giant": worker_giant,
     "lexrank": worker_lexrank,
     "archive": worker_archive,
+    "startup": worker_startup,
 }
 
 
@@ -602,6 +644,20 @@ def main() -> None:
         print(
             f"LexRank on one {r['sentences']}-sentence story: sumy {r['sumy']:.2f} s, ours {r['ours'] * 1000:.1f} ms: "
             f"×{r['sumy'] / r['ours']:.0f} faster, same top-10: {'yes' if r['same_top10'] else 'NO'}  [goal ≥ ×100]"
+        )
+        work = works[min(args.sizes)]
+        (work / "story.txt").write_text("\n\n".join(corpus.story_sentences(args.sentences)) + "\n", encoding="utf-8")
+        r = _run("startup", min(args.sizes), work)
+        print(f"`digest --help`, whole process: {r['help']:.2f} s (median of 5)  [goal ≤ 0.3 s]")
+        print(
+            f"`digest status` on the store of {min(args.sizes)} articles, whole process: {r['status']:.2f} s "
+            "(median of 5)  [goal ≤ 0.3 s]"
+        )
+        print(
+            f"`digest summarize` of one {r['sentences']}-sentence story, whole process: {r['summarize']:.2f} s "
+            f"(median of 5); sumy LexRank in-process on the same sentences {r['sumy']:.2f} s: "
+            f"×{r['sumy'] / r['summarize']:.1f}  [goal ≥ ×15]",
+            flush=True,
         )
         if args.archive_articles and args.daemon_size in works:
             archive_rows(args.archive_articles, args.daemon_size, Path(tmp))

@@ -11,18 +11,20 @@ import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date as Date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Settings, load_settings
 from .errors import ConfigError, DeliveryError, DigestError, plural, printable
-from .mail.deliver import SendReport
-from .models import UNNAMED
-from .newsdesk import Newsdesk
-from .output.render import OUTPUT_FORMATS
-from .pipeline import summarize_files
-from .scheduler import daemon_state, request_edition, serve
 from .sources.ingest import readable_types
 from .summaries.summarizers import SUMMARIZERS
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .mail.deliver import SendReport
+    from .newsdesk import Newsdesk
+
+# What a command needs beyond parsing is imported by that command, so that one that makes no edition
+# (--help, summarize, status) does not load what only making one needs.
 
 log = logging.getLogger("digest")
 
@@ -95,6 +97,22 @@ def _add_summarizer_flag(parser: argparse.ArgumentParser, default: str | None) -
     )
 
 
+class _Shown:
+    """Help text made only when it is shown, so that parsing does not load what it names."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self.make = make
+
+    def __str__(self) -> str:
+        return self.make()
+
+
+def _format_names() -> str:
+    from .output.render import OUTPUT_FORMATS  # the renderer (Jinja, the store): loaded for this help only
+
+    return ", ".join(OUTPUT_FORMATS)
+
+
 def _date(text: str) -> Date:
     try:
         return Date.fromisoformat(text)
@@ -149,14 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="take every article in the inbox, not only those not yet in an edition",
     )
     run.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster)")
-    run.add_argument(
+    formats = run.add_argument(
         "--format",
         action="append",
         dest="formats",
         metavar="NAME",
-        help=f"write this output format; repeat for more (default: formats in digest.toml, else all: "
-        f"{', '.join(OUTPUT_FORMATS)})",
+        help="write this output format; repeat for more (default: formats in digest.toml, else all: %(known)s)",
     )
+    formats.known = _Shown(_format_names)  # type: ignore[attr-defined]  # argparse fills %(known)s from it
     run.add_argument(
         "--allow-empty",
         action="store_true",
@@ -371,6 +389,8 @@ def _add_feeds_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from .config import load_settings
+
     overrides = {
         "inbox": getattr(args, "inbox", None),
         "output": getattr(args, "output", None),
@@ -423,6 +443,8 @@ def _print_report(report: SendReport) -> None:
 
 
 def _send(desk: Newsdesk, args: argparse.Namespace, day: Date | None, force: bool = False) -> int:
+    from .mail.deliver import SendReport
+
     try:
         report = desk.send(day, recipients=args.to, force=force, wait=args.wait)
     except DeliveryError as exc:
@@ -441,6 +463,9 @@ def _send(desk: Newsdesk, args: argparse.Namespace, day: Date | None, force: boo
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .newsdesk import Newsdesk
+    from .scheduler import request_edition
+
     settings = _settings(args)
     if args.via_daemon:
         pid = request_edition(settings)
@@ -470,6 +495,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from .scheduler import serve
+
     settings = _settings(args)
     # A daemon's log is read later: every line gets its date and time.
     for handler in logging.getLogger().handlers:
@@ -492,6 +519,8 @@ def _cmd_web(args: argparse.Namespace) -> int:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
+    from .newsdesk import Newsdesk
+
     with Newsdesk(_settings(args)) as desk:
         return _send(desk, args, args.date, force=args.force)
 
@@ -519,6 +548,11 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
+    # One story's matrices are small: OpenBLAS's threads cost more than they save (on a busy machine,
+    # a hundred times the product itself). Set before numpy is loaded; a value the user set stays.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from .summaries.files import summarize_files
+
     articles, summary = summarize_files(args.files, args.max_words, args.summarizer)
     path_of = {a.id: a.path for a in articles}
     if args.json:
@@ -534,6 +568,9 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from .newsdesk import Newsdesk
+    from .scheduler import daemon_state
+
     settings = _settings(args)
     with Newsdesk(settings) as desk:
         report = desk.status()
@@ -565,6 +602,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
+    from .models import UNNAMED
+    from .newsdesk import Newsdesk
+
     query = " ".join(args.query)
     with Newsdesk(_settings(args)) as desk:
         hits = desk.search(query)

@@ -23,10 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import NothingNewError, plural
-from .mail.deliver import Connect, SendReport, Sleep, deliver_edition, smtp_connect
 from .models import Article, Digest, Quarantined
 from .pipeline import (
     INGEST_WAIT_SECONDS,
@@ -48,6 +48,9 @@ from .pipeline import (
     topics_of,
 )
 from .store import EditionRecord, Store, open_store, shown_path, shown_store, store_lock
+
+if TYPE_CHECKING:  # mail (and the renderer it uses) is loaded by send, not by a status or a search
+    from .mail.deliver import Connect, SendReport, Sleep
 
 log = logging.getLogger(__name__)
 
@@ -245,12 +248,14 @@ class Newsdesk:
         wait: float = 0.0,
         cancel: threading.Event | None = None,
         sleep: Sleep = time.sleep,
-        connect: Connect = smtp_connect,
+        connect: Connect | None = None,
         env: Mapping[str, str] | None = None,
         context: ssl.SSLContext | None = None,
     ) -> SendReport:
         """E-mail the recorded edition of ``date`` (default today) to each recipient that has not had
-        it yet (see :func:`digest.mail.deliver.deliver_edition`)."""
+        it yet (see :func:`digest.mail.deliver.deliver_edition`); ``connect`` defaults to SMTP."""
+        from .mail.deliver import deliver_edition, smtp_connect
+
         return deliver_edition(
             self.settings,
             self.store,
@@ -259,7 +264,7 @@ class Newsdesk:
             force=force,
             clock=self.clock,
             sleep=sleep,
-            connect=connect,
+            connect=connect or smtp_connect,
             env=env,
             context=context,
             wait=wait,

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .config import Settings, usable_cores
-from .errors import ConfigError, InputError, plural
+from .errors import ConfigError, plural
 from .models import Article, Continuation, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
 from .sources.ingest import IngestResult, is_candidate, read_file
 from .store import EditionRecord, FileRecord, Store, shown_path, store_lock
 from .stories.editing import choose_title, significance, topic_title
-from .text.clean import clean_document, common_head_lines, head_line_keys
+from .text.clean import clean_document, head_line_keys
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -701,25 +701,6 @@ def prepare_edition(settings: Settings, *, clock: Clock = system_clock, date: Da
 
     with Newsdesk(settings, clock=clock) as desk:
         return desk.prepare(date)
-
-
-def summarize_files(
-    paths: Sequence[Path], max_words: int, summarizer: str = "digest"
-) -> tuple[list[Article], tuple[SummarySentence, ...]]:
-    """One extractive, cited summary of these files taken as one story (``digest summarize``)."""
-    docs: list[RawDoc] = []
-    for path in paths:
-        result = read_file(path, display=str(path))
-        if result.error:
-            raise InputError(f"{path}: {result.error}")
-        docs.extend(result.docs)
-    furniture = common_head_lines(docs)
-    articles = [a for doc in docs for a in clean_document(doc, furniture)]
-    if not articles:
-        raise InputError("no article text found in the given files")
-    from .summaries.summarize import summarize
-
-    return articles, summarize(articles, max_words=max_words, summarizer=summarizer)
 
 
 @dataclass(frozen=True)

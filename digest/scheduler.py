@@ -40,7 +40,6 @@ from typing import Any
 
 from .config import ScheduleSettings, Settings, parse_time_of_day
 from .errors import ConfigError, DeliveryError, DigestError, LockBusyError, NothingNewError, StoreError, plural
-from .mail.deliver import SendReport
 from .newsdesk import Newsdesk
 from .pipeline import check_inbox, check_output
 from .sources.ingest import is_candidate
@@ -100,6 +99,7 @@ def _load_edition_libraries() -> None:
     here, before the daemon's threads start: scipy loads its submodules lazily, and two threads that
     first import them at once can see one half-initialised ("partially initialized module"), which
     failed a catch-up edition while the inbox reader was preparing."""
+    from .mail import deliver  # noqa: F401  # (and the renderer): newsdesk loads them when it first sends
     from .stories import cluster, continuity  # noqa: F401
     from .summaries import claims, summarize  # noqa: F401
 
@@ -133,6 +133,8 @@ def request_edition(settings: Settings) -> int:
 
 def send_and_log(settings: Settings, day: Date, cancel: threading.Event | None = None) -> None:
     """Deliver an edition by e-mail and log one line per recipient; ``cancel`` cuts it short."""
+    from .mail.deliver import SendReport
+
     started = time.monotonic()
     report: object
     try:

@@ -20,10 +20,13 @@ PROBE = textwrap.dedent(
     f"""\
     import contextlib, io, sys
 
-    def loaded(step):
-        print(step, sorted(m for m in {HEAVY!r} if m in sys.modules), flush=True)
+    def loaded(step, names={HEAVY!r}):
+        print(step, sorted(m for m in names if m in sys.modules), flush=True)
     """
 )
+# What making, mailing or storing an edition needs: `digest --help` loads none of it.
+MAIL_MODULES = ("jinja2", "digest.output.render", "digest.mail.deliver")  # what `digest status` does not load
+EDITION_MODULES = (*MAIL_MODULES, "digest.newsdesk", "digest.store")
 
 
 def _python(script: str, cwd: Path) -> dict[str, str]:
@@ -61,6 +64,22 @@ def test_importing_the_command_line_loads_no_heavy_library(tmp_path):
     assert steps == {"step:import": "[]", "step:api": "[]", "step:help": "[]"}
 
 
+def test_help_loads_none_of_what_an_edition_needs(tmp_path):
+    steps = _python(
+        f"""\
+        from digest.cli import main
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            main(["--help"])
+        loaded("step:help", {EDITION_MODULES!r})
+        with contextlib.redirect_stdout(io.StringIO()) as shown, contextlib.suppress(SystemExit):
+            main(["run", "--help"])
+        assert "else all: html, pdf, json" in " ".join(shown.getvalue().split()), shown.getvalue()
+        """,
+        tmp_path,
+    )
+    assert steps == {"step:help": "[]"}
+
+
 def test_status_backup_and_send_load_no_heavy_library(tmp_path, smtp):
     output = tmp_path / "output"
     where = ["--inbox", str(SEEDS), "--output", str(output), "--timezone", "UTC"]
@@ -82,6 +101,7 @@ def test_status_backup_and_send_load_no_heavy_library(tmp_path, smtp):
         from digest.cli import main
         assert main(["status", *{where!r}]) == 0
         loaded("step:status")
+        loaded("step:status-mail", {MAIL_MODULES!r})
         assert main(["backup", *{where!r}, "--to", {str(tmp_path / "copy.sqlite3")!r}]) == 0
         loaded("step:backup")
         assert main(["send", *{where!r}, "--date", "2019-11-03"]) == 0
@@ -89,6 +109,28 @@ def test_status_backup_and_send_load_no_heavy_library(tmp_path, smtp):
         """,
         tmp_path,
     )
-    assert steps == {"step:status": "[]", "step:backup": "[]", "step:send": "[]"}
+    assert steps == {"step:status": "[]", "step:status-mail": "[]", "step:backup": "[]", "step:send": "[]"}
     assert (tmp_path / "copy.sqlite3").is_file()
     assert [to for _, to, _ in server.mailbox.received] == [["ada@example.org"]]
+
+
+def test_summarize_loads_only_numpy_and_scipy_and_runs_blas_in_one_thread(tmp_path, monkeypatch):
+    """``digest summarize`` needs the arithmetic libraries, not the edition's: no model, extractor, PDF engine.
+    Its matrices are small: BLAS threads would only wait for each other (and for a busy machine)."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    story = tmp_path / "story.txt"
+    story.write_text((SEEDS / "000_7c368ac86b694baf.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    steps = _python(
+        f"""\
+        from digest.cli import main
+        with contextlib.redirect_stdout(io.StringIO()) as shown:
+            assert main(["summarize", {str(story)!r}]) == 0
+        assert "[story.txt]" in shown.getvalue(), shown.getvalue()
+        loaded("step:summarize")
+        loaded("step:summarize-edition", {(*EDITION_MODULES, "digest.pipeline", "digest.config")!r})
+        from threadpoolctl import threadpool_info
+        print("step:blas", sorted({{pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}}))
+        """,
+        tmp_path,
+    )
+    assert steps == {"step:summarize": "['numpy', 'scipy']", "step:summarize-edition": "[]", "step:blas": "[1]"}

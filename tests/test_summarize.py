@@ -225,3 +225,22 @@ def test_a_quotation_cites_only_the_outlets_that_carry_its_words():
     cited = next(s for s in summary if "take any chances" in s.text)
     assert "a1" in cited.citations  # carries the quotation
     assert "a2" not in cited.citations  # reports the commissioner in other words
+
+
+def test_rows_scaled_to_unit_length_exactly_as_scikit_learn_does():
+    """Summaries load no scikit-learn for this one step; the arithmetic, and so every summary, stays the same."""
+    import numpy as np
+    from scipy.sparse import random as sparse_random
+    from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+    from digest.summaries.summarize import _l2_rows
+
+    rng = np.random.default_rng(20)
+    for seed in range(50):
+        matrix = sparse_random(120, 900, density=rng.uniform(0.002, 0.08), format="csr", random_state=seed)
+        matrix.data *= rng.uniform(0.01, 40.0, matrix.nnz)
+        matrix.data[: matrix.indptr[3]] = 0.0  # rows of stored zeros stay zeros
+        theirs, ours = matrix.copy(), matrix.copy()
+        inplace_csr_row_normalize_l2(theirs)
+        assert _l2_rows(ours) is ours
+        assert np.array_equal(ours.data, theirs.data)

@@ -20,7 +20,6 @@ from itertools import accumulate, pairwise
 
 import numpy as np
 from scipy.sparse import csr_matrix, vstack
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from ..models import Article, SummarySentence
 from ..text.clean import without_dateline
@@ -155,8 +154,15 @@ def _scale_columns(matrix: csr_matrix, weights: np.ndarray) -> csr_matrix:
 
 
 def _l2_rows(matrix: csr_matrix) -> csr_matrix:
-    """Each row scaled to unit length, in place (sklearn.preprocessing.normalize's arithmetic)."""
-    inplace_csr_row_normalize_l2(matrix)
+    """Each row scaled to unit length, in place, with sklearn.preprocessing.normalize's arithmetic (each
+    row's squares summed in order, then each value divided by the root) but without loading scikit-learn.
+
+    A row of zeros stays as it is.
+    """
+    squares = csr_matrix((matrix.data * matrix.data, matrix.indices, matrix.indptr), shape=matrix.shape)
+    norms = np.sqrt(squares @ np.ones(matrix.shape[1]))  # scipy's product sums each row in order
+    norms[norms == 0.0] = 1.0
+    matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
     return matrix
 
 
