@@ -1,6 +1,8 @@
 import logging
 from dataclasses import replace
 
+import numpy as np
+
 from digest.stories.cluster import ClusterParams, cluster, topics, vectors
 from digest.text.features import entities
 
@@ -194,3 +196,21 @@ def test_topics_gather_stories_of_one_subject_and_keep_same_kind_events_apart(se
     assert as_articles == [[0, 1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11]]  # the bid and the sacking: one topic
     sizes = [sum(len(groups[k]) for k in topic) for topic in grouped]
     assert sizes == sorted(sizes, reverse=True)  # biggest topics first
+
+
+def test_pairs_found_by_threads_are_the_pairs_found_by_one(monkeypatch):
+    from scipy.sparse import random as sparse_random
+    from sklearn.preprocessing import normalize
+
+    from digest.stories import cluster as cluster_module
+
+    matrix = normalize(sparse_random(2500, 400, density=0.02, format="csr", random_state=7))
+    days = np.arange(2500, dtype=float) % 30
+    results = []
+    for cores in (1, 2, 3):
+        monkeypatch.setattr(cluster_module, "usable_cores", lambda cores=cores: cores)
+        results.append(cluster_module._pairs_above(matrix, 0.2, days, 14, block=700))
+    assert len(results[0][0]) > 100
+    for rows, cols, values in results[1:]:
+        assert np.array_equal(rows, results[0][0]) and np.array_equal(cols, results[0][1])
+        assert np.allclose(values, results[0][2])

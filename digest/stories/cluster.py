@@ -16,6 +16,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -28,6 +29,7 @@ from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
+from ..config import usable_cores
 from ..errors import plural
 from ..models import Article
 from ..text.counting import count_matrix
@@ -201,10 +203,12 @@ def _pairs_above(
     """
     n = matrix.shape[0]
     transposed = matrix.T.tocsr()
-    rows: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    cols: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    values: list[np.ndarray] = [np.zeros(0)]
-    for start in range(0, n, block):
+    # scipy multiplies sparse matrices without holding the GIL: the blocks share the cores as threads,
+    # each block smaller so that the products held at once take the memory one block did.
+    threads = min(usable_cores(), -(-n // block))
+    block = -(-block // max(1, threads))
+
+    def pairs_of_block(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         part = csr_matrix(matrix[start : start + block] @ transposed[:, start:])
         hit = np.flatnonzero(part.data >= bar)
         row = np.searchsorted(part.indptr, hit, side="right") - 1 + start
@@ -212,9 +216,16 @@ def _pairs_above(
         keep = row < col
         if days is not None:
             keep &= ~(np.abs(days[row] - days[col]) > window)  # NaN (unknown) compares False: kept
-        rows.append(row[keep])
-        cols.append(col[keep])
-        values.append(part.data[hit][keep])
+        return row[keep], col[keep], part.data[hit][keep]
+
+    starts = range(0, n, block)
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            found = list(pool.map(pairs_of_block, starts))
+    else:
+        found = [pairs_of_block(start) for start in starts]
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    rows, cols, values = zip(empty, *found, strict=True)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(values)
 
 
