@@ -106,3 +106,12 @@ def test_no_pattern_backtracks_on_adversarial_text(name, pattern):
         elapsed = time.perf_counter() - started
         # Linear patterns take milliseconds here; the quadratic ones took 30 s and more.
         assert elapsed < 0.5, f"{name} took {elapsed:.1f} s on {label}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXT, st.text(alphabet=st.characters(codec="utf-8"), max_size=80)))
+def test_symbol_lines_are_found_as_the_letters_count_says(text):
+    from digest.text.clean import _LETTER, _symbols
+
+    letters = len(_LETTER.findall(text))
+    assert _symbols(text) == (letters == 0 or letters < 0.4 * len(text.replace(" ", "")))

@@ -161,14 +161,28 @@ def _unwrap(lines: list[str]) -> list[tuple[str, int]]:
     return result
 
 
+# Every byte but the ASCII letters: what bytes.translate deletes to count them, in C.
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
+
+
+def _symbols(text: str) -> bool:
+    """Whether letters (of any script) are none or under 40 % of the characters that are not spaces.
+    The ASCII letters are counted first, in C: in most lines they alone settle it."""
+    shown = len(text) - text.count(" ")
+    ascii_letters = len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
+    if ascii_letters and ascii_letters >= 0.4 * shown:
+        return False
+    letters = len(_LETTER.findall(text))
+    return letters == 0 or letters < 0.4 * shown
+
+
 def classify(text: str, blank_before: int = 0) -> Line:
     """Give one line its role by its shape alone (repetition is handled per document)."""
     tokens = text.split()
     # Chinese and Japanese write no spaces between words: count about two characters a word.
     n = max(len(tokens), len(_UNSPACED.findall(text)) // 2)
     line = Line(text=text, role="head", words=n, blank_before=blank_before)
-    letters = len(_LETTER.findall(text))
-    if letters == 0 or letters < 0.4 * len(text.replace(" ", "")) or _DIMENSIONS.match(text):
+    if _symbols(text) or _DIMENSIONS.match(text):
         line.role, line.kind = "chrome", "symbols"
         return line
     terminal = bool(_TERMINAL.search(text))
@@ -179,8 +193,10 @@ def classify(text: str, blank_before: int = 0) -> Line:
     if n <= 14 and not terminal and _CREDIT_LINE.search(text):
         line.role, line.kind = "aside", "credit"
         return line
-    if _READER.search(text) and (
-        (n <= 30 and _SITE_ACTION.search(text)) or (n <= 12 and _SHORT_SITE_ACTION.search(text))
+    if (
+        n <= 30
+        and _READER.search(text)
+        and (_SITE_ACTION.search(text) or (n <= 12 and _SHORT_SITE_ACTION.search(text)))
     ):
         line.role, line.kind = "chrome", "cta"
         return line
