@@ -21,14 +21,6 @@ from .summaries.summarizers import SUMMARIZERS
 CONFIG_NAME = "digest.toml"
 
 
-def usable_cores() -> int:
-    """How many processor cores this process may run on (its CPU affinity, where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 @dataclass(frozen=True)
 class EmailSettings:
     host: str = "localhost"

@@ -20,7 +20,8 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .config import Settings, usable_cores
+from .config import Settings
+from .cores import usable_cores
 from .errors import ConfigError, plural
 from .models import Article, Continuation, Digest, Quarantined, RawDoc, Story, SummarySentence, Topic
 from .sources.ingest import IngestResult, is_candidate, read_file

@@ -62,7 +62,7 @@ def test_prepared_work_is_keyed_by_every_module_the_story_code_imports(tmp_path)
     lazy = "\n\ndef _width() -> int:\n    from .helper_of_counting import WIDTH\n\n    return WIDTH\n"
     counting.write_text(counting.read_text() + lazy)
     used = ["text/counting.py", "text/helper_of_counting.py", "text/segment.py", "text/features.py", "text/clean.py"]
-    used += ["models.py", "errors.py", "stories/cluster.py", "stories/dedupe.py", "summaries/summarize.py"]
+    used += ["models.py", "errors.py", "cores.py", "stories/cluster.py", "stories/dedupe.py", "summaries/summarize.py"]
     used += ["summaries/claims.py", "summaries/summarizers.py", "data/claims_model.json", "data/states_model.json"]
     unused = ["cli.py", "output/render.py", "mail/deliver.py", "scheduler.py", "__init__.py", "store/sqlite.py"]
     versions = _versions_after_each_change(package, used + unused)

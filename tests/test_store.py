@@ -79,6 +79,26 @@ def test_features_round_trip_and_other_versions_are_ignored(store_settings):
         assert (other.terms, other.entities, other.shingles) == (None, None, None)
 
 
+def test_articles_come_without_their_text_only_when_their_features_say_what_comparing_needs(store_settings):
+    from digest.text.features import with_features
+
+    text = "The harbour bridge reopened on Monday in Sydney. Officials said the work on the bridge cost $45 million."
+    plain = Article(
+        "f1", "/inbox/f.txt", "Bridge reopens", None, None, "2019-11-04", (text,), (text[:48], text[49:]), (0, 0)
+    )
+    other = Article("f2", "/inbox/g.txt", "Ferry late", None, None, "2019-11-04", ("Late.",), ("Late.",), (0,))
+    with open_store(store_settings) as store:
+        store.record_file(FileRecord("/inbox/f.txt", 1, 1, "s", "ok", None), "t", [with_features(plain)], features="v1")
+        store.record_file(FileRecord("/inbox/g.txt", 1, 1, "u", "ok", None), "t", [other])  # no features stored
+        light = store.articles_by_id(["f2", "f1", "nope"], features="v1", text=False)
+        assert list(light) == ["f2", "f1"]
+        assert light["f1"].sentences == () and light["f1"].paragraphs == ()
+        assert light["f1"].terms == with_features(plain).terms and light["f1"].title == "Bridge reopens"
+        assert light["f2"].sentences == ("Late.",)  # its features are not stored: it comes whole
+        assert store.articles_by_id(["f1"], features="v2", text=False)["f1"].sentences == plain.sentences
+        assert store.articles_by_id(["f1"], features="v1")["f1"].sentences == plain.sentences
+
+
 def test_edition_assignment_and_rerun(store_settings):
     with open_store(store_settings) as store:
         store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [article("x1"), article("x2")])

@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..config import usable_cores
+from ..cores import usable_cores
 from ..errors import ConfigError, RenderError
 from ..models import UNNAMED, Article, Digest, Story, SummarySentence
 from ..store import EditionRecord, Store

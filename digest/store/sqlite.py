@@ -621,17 +621,52 @@ class Store:
             ]
         return [self._article(r, features) for r in rows]
 
-    def articles_by_id(self, ids: Iterable[str], features: str = "") -> dict[str, Article]:
+    def articles_by_id(self, ids: Iterable[str], features: str = "", text: bool = True) -> dict[str, Article]:
         """The stored articles with these ids (unknown ids are left out); with their stored features
-        when ``features`` names the version that made them."""
-        select = "SELECT * FROM articles WHERE id"
-        if features:
-            select = (
-                "SELECT articles.*, f.data AS features, f.version AS features_version FROM articles "
-                "LEFT JOIN article_features AS f ON f.article_id = articles.id WHERE articles.id"
-            )
-        rows = self._rows_in(select, list(dict.fromkeys(ids)))
-        return {row["id"]: self._article(row, features) for row in rows}
+        when ``features`` names the version that made them.
+
+        Without ``text``, an article whose features ``features`` made comes without its paragraphs and
+        sentences (what comparing articles needs is in its features: reading and decoding the text of
+        a week of editions cost more than comparing them); the others come whole.
+        """
+        wanted = list(dict.fromkeys(ids))
+        if not features:
+            return {row["id"]: self._article(row) for row in self._rows_in("SELECT * FROM articles WHERE id", wanted)}
+        columns = "articles.*" if text else "articles.id, path, title, source, url, published, dek"
+        select = (
+            f"SELECT {columns}, f.data AS features, f.version AS features_version FROM articles "
+            "LEFT JOIN article_features AS f ON f.article_id = articles.id WHERE articles.id"
+        )
+        found: dict[str, Article] = {}
+        whole: list[str] = []
+        for row in self._rows_in(select, wanted):
+            if text:
+                found[row["id"]] = self._article(row, features)
+            elif row["features"] and row["features_version"] == features:
+                found[row["id"]] = self._article_without_text(row)
+            else:
+                whole.append(row["id"])
+        if whole:
+            found.update(self.articles_by_id(whole, features))
+        return {i: found[i] for i in wanted if i in found}
+
+    @staticmethod
+    def _article_without_text(row: Row) -> Article:
+        stored = json.loads(row["features"])
+        return Article(
+            id=row["id"],
+            path=_loaded_path(row["path"]),
+            title=row["title"],
+            source=row["source"],
+            url=row["url"],
+            published=row["published"],
+            paragraphs=(),
+            sentences=(),
+            dek=row["dek"],
+            terms=tuple(tuple(t) for t in stored["terms"]),
+            entities=tuple(stored["entities"]),
+            shingles=_unpack_columns(stored["shingles"]),
+        )
 
     def waiting_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE edition IS NULL").fetchone()[0])
@@ -729,10 +764,13 @@ class Store:
         )
         return [row["date"] for row in rows]
 
-    def edition_stories(self, date: str, features: str = "") -> list[Story]:
+    def edition_stories(self, date: str, features: str = "", text: bool = True) -> list[Story]:
         """The stories the edition of ``date`` published, in its order, with their articles (as the
         store holds them; with their stored features when ``features`` names the version that made
-        them), summaries, citations and evidence; none for an edition not made."""
+        them), summaries, citations and evidence; none for an edition not made.
+
+        Without ``text`` (for comparing stories), their articles come as :meth:`articles_by_id` gives
+        them without text, and without summaries."""
         rows = self.db.execute("SELECT * FROM stories WHERE edition = ? ORDER BY position", (date,)).fetchall()
         if not rows:
             return []
@@ -741,15 +779,17 @@ class Store:
             "SELECT story, article_id FROM story_articles WHERE edition = ? ORDER BY story, position", (date,)
         ):
             members.setdefault(row["story"], []).append(row["article_id"])
-        known = self.articles_by_id((i for ids in members.values() for i in ids), features)
+        known = self.articles_by_id((i for ids in members.values() for i in ids), features, text)
         cited: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
+        summaries: dict[str, list[SummarySentence]] = {}
+        if not text:
+            return [self._story(row, members, known, summaries) for row in rows]
         for row in self.db.execute(
             "SELECT story, sentence, article_id, evidence FROM citations WHERE edition = ? "
             "ORDER BY story, sentence, position",
             (date,),
         ):
             cited.setdefault((row["story"], row["sentence"]), []).append((row["article_id"], row["evidence"]))
-        summaries: dict[str, list[SummarySentence]] = {}
         for row in self.db.execute(
             "SELECT story, position, text, article_id FROM summary_sentences WHERE edition = ? "
             "ORDER BY story, position",
@@ -760,22 +800,28 @@ class Store:
             summaries.setdefault(row["story"], []).append(
                 SummarySentence(row["text"], tuple(a for a, _ in citations), row["article_id"], evidence)
             )
-        return [
-            Story(
-                id=row["id"],
-                title=row["title"],
-                articles=tuple(known[i] for i in members.get(row["id"], []) if i in known),
-                summary=tuple(summaries.get(row["id"], [])),
-                related=tuple(json.loads(row["related"])),
-                continues=None
-                if row["continues_date"] is None
-                else Continuation(
-                    row["continues_date"], row["continues_story"], row["continues_title"], row["continues_since"]
-                ),
-                topic=row["topic"],
-            )
-            for row in rows
-        ]
+        return [self._story(row, members, known, summaries) for row in rows]
+
+    @staticmethod
+    def _story(
+        row: Row,
+        members: dict[str, list[str]],
+        known: dict[str, Article],
+        summaries: dict[str, list[SummarySentence]],
+    ) -> Story:
+        return Story(
+            id=row["id"],
+            title=row["title"],
+            articles=tuple(known[i] for i in members.get(row["id"], []) if i in known),
+            summary=tuple(summaries.get(row["id"], [])),
+            related=tuple(json.loads(row["related"])),
+            continues=None
+            if row["continues_date"] is None
+            else Continuation(
+                row["continues_date"], row["continues_story"], row["continues_title"], row["continues_since"]
+            ),
+            topic=row["topic"],
+        )
 
     def edition_headlines(self, date: str, headlines: int = 3) -> list[tuple[str, str]]:
         """The first ``headlines`` stories (id, title) of the edition of ``date``."""

@@ -29,7 +29,7 @@ from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
-from ..config import usable_cores
+from ..cores import usable_cores
 from ..errors import plural
 from ..models import Article
 from ..text.counting import count_matrix

@@ -60,7 +60,7 @@ def earlier_stories(
     for day in dates:
         if (before - Date.fromisoformat(day)).days > window:
             break
-        for story in store.edition_stories(day, features):
+        for story in store.edition_stories(day, features, text=False):
             since = story.continues.since if story.continues else day
             if story.articles:
                 found.append(EarlierStory(day, story.id, story.title, story.articles, since))
