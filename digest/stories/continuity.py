@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date as Date
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from ..cores import usable_cores
 from ..models import Article, Continuation, Story
 from ..store import EditionRecord, Store
 from .cluster import ClusterParams, vectors
@@ -134,18 +136,36 @@ def _average_similarity(
     sizes = np.bincount(owner, minlength=new + old).astype(float)
     found: list[dict[int, float]] = [{} for _ in range(new)]
     new_groups = np.flatnonzero(group_owner < new)  # in story order: the new articles come first, by story
+    # The blocks' products share the cores as threads (scipy multiplies without holding the GIL),
+    # each block smaller so that the products held at once take the memory one block did.
+    threads = usable_cores()
+    block = -(-block // threads)
+    spans = []
     first = 0
     while first < len(new_groups):
         last = min(first + block, len(new_groups))
         while last < len(new_groups) and group_owner[new_groups[last]] == group_owner[new_groups[last - 1]]:
             last += 1  # all of a story's groups in one block
-        rows = new_groups[first:last]
+        spans.append(new_groups[first:last])
+        first = last
+
+    def averages(rows: np.ndarray) -> list[tuple[int, dict[int, float]]]:
         product = (sums[rows] @ old_sums).toarray()
         product[np.abs(group_day[rows][:, None] - group_day[old_groups][None, :]) > params.date_window_days] = 0.0
         by_story = np.asarray((to_old_story.T @ product.T).T)  # rows: groups of new stories; columns: old stories
         stories = group_owner[rows]
+        out = []
         for i in np.unique(stories):
             total = by_story[stories == i].sum(axis=0) / (sizes[i] * sizes[new:])
-            found[i] = {int(j): float(total[j]) for j in np.flatnonzero(total >= params.threshold)}
-        first = last
+            out.append((int(i), {int(j): float(total[j]) for j in np.flatnonzero(total >= params.threshold)}))
+        return out
+
+    if threads > 1 and len(spans) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            done = list(pool.map(averages, spans))
+    else:
+        done = [averages(rows) for rows in spans]
+    for part in done:
+        for i, matches in part:
+            found[i] = matches
     return found
