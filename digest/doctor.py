@@ -66,7 +66,7 @@ def _writable(folder: Path) -> bool:
 
 def _to_read(settings: Settings) -> int:
     """The inbox files the next run reads, as ``digest status`` counts them (the store is only read)."""
-    return len(files_to_read(settings.inbox, stored_files(settings)))
+    return len(files_to_read(settings.inbox, lambda _: stored_files(settings)))
 
 
 def check_folders(settings: Settings) -> Iterator[Check]:

@@ -283,7 +283,7 @@ class Newsdesk:
             shown_store(settings),
             store.article_count(),
             store.waiting_count(),
-            len(files_to_read(settings.inbox, store.files())),
+            len(files_to_read(settings.inbox, store.files)),
             editions[0] if editions else None,
             # those still there, named so that they can be printed
             [(shown_path(path), reason) for path, reason in store.quarantined() if os.path.lexists(path)],

@@ -13,7 +13,7 @@ import stat
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from datetime import date as Date
@@ -76,11 +76,14 @@ def check_output(output: Path) -> None:
         raise ConfigError(f"the output {output} is not a folder; fix --output or output in digest.toml")
 
 
-def files_to_read(inbox: Path, known: dict[str, FileRecord]) -> list[Path]:
-    """Inbox files not read yet, or changed since they were (what the next scan reads or looks at)."""
+def files_to_read(inbox: Path, records: Callable[[Iterable[str]], Mapping[str, FileRecord]]) -> list[Path]:
+    """Inbox files not read yet, or changed since they were (what the next scan reads or looks at);
+    ``records`` gives the store's records of the files listed (``Store.files``)."""
     inbox = inbox.resolve() if inbox.exists() else inbox
+    listed = list(inbox_files(inbox))
+    known = records(str(path) for path in listed)
     unread = []
-    for path in inbox_files(inbox):
+    for path in listed:
         record = known.get(str(path))
         try:
             info = path.lstat()
@@ -235,10 +238,11 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     """
     report = ScanReport()
     settled_before = time.time_ns() - int(settle_seconds * 1e9)
-    known = store.files()
     pending: list[tuple[Path, str, os.stat_result, str]] = []
     inbox = settings.inbox.resolve() if settings.inbox.exists() else settings.inbox
-    for path in inbox_files(inbox):
+    listed = list(inbox_files(inbox))
+    known = store.files(str(path) for path in listed)
+    for path in listed:
         key = str(path)
         report.files_seen += 1
         report.inbox_paths.append(key)
@@ -266,9 +270,9 @@ def scan_inbox(settings: Settings, store: Store, clock: Clock, settle_seconds: f
     # machines also holds other inboxes' files: those are theirs to forget).
     seen, inside = set(report.inbox_paths), str(inbox).rstrip(os.sep) + os.sep
     gone = [
-        key
-        for key, record in known.items()
-        if record.status == "quarantined" and key not in seen and key.startswith(inside)
+        record.path
+        for record in store.quarantined_files()
+        if record.path not in seen and record.path.startswith(inside)
     ]
     if gone:
         store.forget_files(gone)

@@ -99,6 +99,18 @@ def test_articles_come_without_their_text_only_when_their_features_say_what_comp
         assert store.articles_by_id(["f1"], features="v1")["f1"].sentences == plain.sentences
 
 
+def test_the_records_of_some_files_are_read_without_the_others(store_settings):
+    odd = "/inbox/caf\udce9.txt"  # a name that is not UTF-8, as the file system gave it
+    with open_store(store_settings) as store:
+        for path in ("/inbox/a.txt", "/inbox/b.txt", odd, "/other/c.txt"):
+            store.record_file(FileRecord(path, 1, 1, "s", "ok", None), "t")
+        store.record_file(FileRecord("/inbox/bad.bin", 1, 1, "s", "quarantined", "not text"), "t")
+        assert set(store.files(["/inbox/a.txt", odd, "/inbox/missing.txt"])) == {"/inbox/a.txt", odd}
+        assert store.files([]) == {}
+        assert len(store.files()) == 5
+        assert [r.path for r in store.quarantined_files()] == ["/inbox/bad.bin"]
+
+
 def test_edition_assignment_and_rerun(store_settings):
     with open_store(store_settings) as store:
         store.record_file(FileRecord("/a", 1, 1, "s", "ok", None), "t", [article("x1"), article("x2")])

@@ -455,9 +455,20 @@ class Store:
         row = self.db.execute("SELECT * FROM files WHERE path = ?", (self._stored(path),)).fetchone()
         return None if row is None else self._file(row)
 
-    def files(self) -> dict[str, FileRecord]:
-        records = (self._file(row) for row in self.db.execute("SELECT * FROM files").fetchall())
+    def files(self, paths: Iterable[str] | None = None) -> dict[str, FileRecord]:
+        """The recorded files, by path; with ``paths``, only those of them (a scan of one inbox need not
+        read the records of every file a year of editions has seen)."""
+        if paths is None:
+            rows: Iterable[Row] = self.db.execute("SELECT * FROM files").fetchall()
+        else:
+            rows = self._rows_in("SELECT * FROM files WHERE path", [self._stored(p) for p in paths])
+        records = (self._file(row) for row in rows)
         return {record.path: record for record in records}
+
+    def quarantined_files(self) -> list[FileRecord]:
+        """The files set aside, wherever they are."""
+        rows = self.db.execute("SELECT * FROM files WHERE status = 'quarantined'").fetchall()
+        return [self._file(row) for row in rows]
 
     def record_file(self, record: FileRecord, now: str, articles: Sequence[Article] = (), features: str = "") -> int:
         """Record a file's state and its articles in one transaction; return new articles added."""
@@ -539,7 +550,7 @@ class Store:
         wanted = None if paths is None else set(paths)
         return [(path, reason) for path, reason in found if wanted is None or path in wanted]
 
-    def _rows_in(self, select: str, values: Sequence[str], *before: str) -> Iterator[Row]:
+    def _rows_in(self, select: str, values: Sequence[str | bytes], *before: str) -> Iterator[Row]:
         """Rows of ``select`` (ending in the column to match) whose column is one of ``values``;
         ``before`` binds the statement's earlier parameters. Asked 500 values at a time, below
         SQLite's limit on the parameters of one statement."""
