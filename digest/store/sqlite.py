@@ -585,7 +585,9 @@ class Store:
 
     # articles ----------------------------------------------------------------------------
     @staticmethod
-    def _article(row: Row, features: str = "") -> Article:
+    def _article(row: Row, features: str = "", text: bool = True) -> Article:
+        """The article of a row; without ``text``, without its paragraphs and sentences (the row need
+        not hold them)."""
         terms = entities = shingles = None
         if features and row["features"] and row["features_version"] == features:
             stored = json.loads(row["features"])
@@ -599,9 +601,9 @@ class Store:
             source=row["source"],
             url=row["url"],
             published=row["published"],
-            paragraphs=tuple(json.loads(row["paragraphs"])),
-            sentences=tuple(json.loads(row["sentences"])),
-            sentence_paragraph=tuple(json.loads(row["sentence_paragraph"])),
+            paragraphs=tuple(json.loads(row["paragraphs"])) if text else (),
+            sentences=tuple(json.loads(row["sentences"])) if text else (),
+            sentence_paragraph=tuple(json.loads(row["sentence_paragraph"])) if text else (),
             dek=row["dek"],
             terms=terms,
             entities=entities,
@@ -651,33 +653,13 @@ class Store:
         found: dict[str, Article] = {}
         whole: list[str] = []
         for row in self._rows_in(select, wanted):
-            if text:
-                found[row["id"]] = self._article(row, features)
-            elif row["features"] and row["features_version"] == features:
-                found[row["id"]] = self._article_without_text(row)
+            if text or (row["features"] and row["features_version"] == features):
+                found[row["id"]] = self._article(row, features, text)
             else:
                 whole.append(row["id"])
         if whole:
             found.update(self.articles_by_id(whole, features))
         return {i: found[i] for i in wanted if i in found}
-
-    @staticmethod
-    def _article_without_text(row: Row) -> Article:
-        stored = json.loads(row["features"])
-        return Article(
-            id=row["id"],
-            path=_loaded_path(row["path"]),
-            title=row["title"],
-            source=row["source"],
-            url=row["url"],
-            published=row["published"],
-            paragraphs=(),
-            sentences=(),
-            dek=row["dek"],
-            terms=tuple(tuple(t) for t in stored["terms"]),
-            entities=tuple(stored["entities"]),
-            shingles=_unpack_columns(stored["shingles"]),
-        )
 
     def waiting_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE edition IS NULL").fetchone()[0])
