@@ -202,13 +202,15 @@ def test_pairs_found_by_threads_are_the_pairs_found_by_one(monkeypatch):
     from scipy.sparse import random as sparse_random
     from sklearn.preprocessing import normalize
 
+    import digest.cores
     from digest.stories import cluster as cluster_module
 
     matrix = normalize(sparse_random(2500, 400, density=0.02, format="csr", random_state=7))
     days = np.arange(2500, dtype=float) % 30
     results = []
     for cores in (1, 2, 3):
-        monkeypatch.setattr(cluster_module, "usable_cores", lambda cores=cores: cores)
+        monkeypatch.setattr(cluster_module, "usable_cores", lambda cores=cores: cores)  # the blocks' size
+        monkeypatch.setattr(digest.cores, "usable_cores", lambda cores=cores: cores)  # the threads
         results.append(cluster_module._pairs_above(matrix, 0.2, days, 14, block=700))
     assert len(results[0][0]) > 100
     for rows, cols, values in results[1:]:

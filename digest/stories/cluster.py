@@ -16,7 +16,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -29,7 +28,7 @@ from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 from wordfreq import get_frequency_dict, zipf_frequency
 
-from ..cores import usable_cores
+from ..cores import map_in_threads, usable_cores
 from ..errors import plural
 from ..models import Article
 from ..text.counting import count_matrix
@@ -205,8 +204,7 @@ def _pairs_above(
     transposed = matrix.T.tocsr()
     # scipy multiplies sparse matrices without holding the GIL: the blocks share the cores as threads,
     # each block smaller so that the products held at once take the memory one block did.
-    threads = min(usable_cores(), -(-n // block))
-    block = -(-block // max(1, threads))
+    block = -(-block // usable_cores())
 
     def pairs_of_block(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         part = csr_matrix(matrix[start : start + block] @ transposed[:, start:])
@@ -218,12 +216,7 @@ def _pairs_above(
             keep &= ~(np.abs(days[row] - days[col]) > window)  # NaN (unknown) compares False: kept
         return row[keep], col[keep], part.data[hit][keep]
 
-    starts = range(0, n, block)
-    if threads > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            found = list(pool.map(pairs_of_block, starts))
-    else:
-        found = [pairs_of_block(start) for start in starts]
+    found = map_in_threads(pairs_of_block, range(0, n, block))
     empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     rows, cols, values = zip(empty, *found, strict=True)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(values)

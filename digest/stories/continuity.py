@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date as Date
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ..cores import usable_cores
+from ..cores import map_in_threads, usable_cores
 from ..models import Article, Continuation, Story
 from ..store import EditionRecord, Store
 from .cluster import ClusterParams, vectors
@@ -138,8 +137,7 @@ def _average_similarity(
     new_groups = np.flatnonzero(group_owner < new)  # in story order: the new articles come first, by story
     # The blocks' products share the cores as threads (scipy multiplies without holding the GIL),
     # each block smaller so that the products held at once take the memory one block did.
-    threads = usable_cores()
-    block = -(-block // threads)
+    block = -(-block // usable_cores())
     spans = []
     first = 0
     while first < len(new_groups):
@@ -160,12 +158,7 @@ def _average_similarity(
             out.append((int(i), {int(j): float(total[j]) for j in np.flatnonzero(total >= params.threshold)}))
         return out
 
-    if threads > 1 and len(spans) > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            done = list(pool.map(averages, spans))
-    else:
-        done = [averages(rows) for rows in spans]
-    for part in done:
+    for part in map_in_threads(averages, spans):
         for i, matches in part:
             found[i] = matches
     return found
