@@ -20,8 +20,6 @@ _TITLE_ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof gen lt col maj capt cpt sgt cpl pvt adm cmdr gov sen rep rev fr sr jr st supt
     insp det atty pres amb hon messrs mme mlle no nos vol fig""".split()
 )
-_OPENING_QUOTES = "“‘«"
-_CLOSING_QUOTES = "”’»"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
